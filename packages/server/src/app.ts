@@ -1,0 +1,75 @@
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { FerryError } from '@ferry/core';
+import type { AppDeps } from './deps.js';
+import { errorResponse } from './http/errors.js';
+import { Fields } from './http/message.js';
+import { readMessage } from './http/read-message.js';
+import { artifactListRoutes } from './routes/artifacts-list.js';
+import { experimentRoutes } from './routes/experiments.js';
+import { ajaxMetricRoutes, metricRoutes } from './routes/metrics.js';
+import { registerArtifactProxy } from './routes/mlflow-artifacts.js';
+import type { ApiRoute } from './routes/route.js';
+import { runRoutes } from './routes/runs.js';
+
+export const FERRY_VERSION = '0.1.0';
+
+/** The MLflow tracking surface, mounted at both prefixes MLflow serves it under. */
+const TRACKING_ROUTES: ApiRoute[] = [...experimentRoutes, ...runRoutes, ...metricRoutes, ...artifactListRoutes];
+const PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
+
+function mount(app: Hono, deps: AppDeps, prefix: string, route: ApiRoute): void {
+  app.on(route.method, `${prefix}${route.path}`, async (c: Context) => {
+    const { message, bodyBytes } = await readMessage(c);
+    const body = await route.handle({ fields: new Fields(message), bodyBytes, deps, context: c });
+    return c.json(body as object);
+  });
+}
+
+export interface AppOptions {
+  /** Receives unexpected errors (bugs, lost database connections); expected ones are answered, not logged. */
+  log?: (message: string, error: unknown) => void;
+}
+
+/**
+ * The Ferry server as a fetch handler (`app.fetch(request) -> Response`): no port, no environment, no
+ * I/O of its own. Tests and the SDK's local mode call it directly; `ferry server` puts it on a socket.
+ */
+export function createApp(deps: AppDeps, options: AppOptions = {}): Hono {
+  const log = options.log ?? ((message, error) => console.error(`ferry: ${message}:`, error));
+  const app = new Hono();
+  const version = deps.version ?? FERRY_VERSION;
+  const allRoutes: { prefix: string; route: ApiRoute }[] = [];
+  for (const prefix of PREFIXES) {
+    for (const route of TRACKING_ROUTES) allRoutes.push({ prefix, route });
+  }
+  for (const route of ajaxMetricRoutes) allRoutes.push({ prefix: '/ajax-api/2.0/mlflow', route });
+  for (const { prefix, route } of allRoutes) mount(app, deps, prefix, route);
+
+  app.get('/health', (c) => c.text('OK'));
+  app.get('/version', (c) => c.text(version));
+  app.get('/api/3.0/mlflow/server-info', (c) => c.json({ store_type: 'SqlStore', workspaces_enabled: false }));
+  registerArtifactProxy(app, deps);
+
+  const knownPaths = new Map<string, Set<string>>();
+  for (const { prefix, route } of allRoutes) {
+    const path = `${prefix}${route.path}`;
+    knownPaths.set(path, (knownPaths.get(path) ?? new Set()).add(route.method));
+  }
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const methods = knownPaths.get(path);
+    if (methods) {
+      return c.json(
+        { error_code: 'BAD_REQUEST', message: `Method ${c.req.method} is not allowed for ${path}; use ${[...methods].join(' or ')}.` },
+        405,
+        { allow: [...methods].join(', ') },
+      );
+    }
+    return c.json({ error_code: 'ENDPOINT_NOT_FOUND', message: `No endpoint ${c.req.method} ${path}` }, 404);
+  });
+  app.onError((error) => errorResponse(error, log));
+  return app;
+}
+
+export { FerryError };

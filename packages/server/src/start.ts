@@ -1,0 +1,64 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { LocalArtifactStore } from '@ferry/artifacts';
+import { SqlTrackingStore, adapterForUri } from '@ferry/store';
+import { createApp } from './app.js';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** `sqlite:///path.db` or `postgresql://user:pw@host:port/db`. */
+  backendStoreUri: string;
+  /** Where new experiments put artifacts; default `mlflow-artifacts:/` when serving artifacts. */
+  defaultArtifactRoot?: string;
+  /** Folder (or `file://` URI) where proxied artifacts are kept. */
+  artifactsDestination: string;
+  serveArtifacts: boolean;
+  log?: (message: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+function localPath(destination: string): string {
+  return destination.startsWith('file:') ? fileURLToPath(destination) : resolve(destination);
+}
+
+/** Opens the stores (running migrations), then listens. */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const destination = localPath(config.artifactsDestination);
+  const defaultArtifactRoot =
+    config.defaultArtifactRoot ?? (config.serveArtifacts ? 'mlflow-artifacts:/' : pathToFileURL(destination).href);
+  const store = new SqlTrackingStore({ adapter: adapterForUri(config.backendStoreUri), defaultArtifactRoot });
+  await store.open();
+  const artifactProxy = config.serveArtifacts ? new LocalArtifactStore({ root: destination }) : undefined;
+  const app = createApp({ store, ...(artifactProxy ? { artifactProxy } : {}) });
+
+  const server = await new Promise<Server>((ready, fail) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => ready(s as Server));
+    (s as Server).once('error', fail);
+  });
+  // Longer than common load balancers' idle timeouts, so they never reuse a socket we just closed.
+  server.keepAliveTimeout = 65_000;
+  const address = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+  config.log?.(`Ferry tracking server listening on ${url} (store: ${store.adapter.description}, artifacts: ${destination})`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((done) => server.close(() => done()));
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

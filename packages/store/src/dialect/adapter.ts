@@ -1,0 +1,22 @@
+import type { ColumnDefinitionBuilder, CreateTableBuilder, Dialect } from 'kysely';
+
+/**
+ * Everything that differs between the databases Ferry runs on, stated once. Queries are written
+ * against kysely and never branch on the database; they ask this object instead.
+ */
+export interface DialectAdapter {
+  readonly name: 'sqlite' | 'postgresql';
+  /** The kysely dialect, opened lazily by kysely on first use. */
+  createDialect(): Dialect;
+  /** SQL type and modifiers of an auto-incrementing integer primary key. */
+  readonly autoIncrementType: 'integer' | 'bigserial';
+  autoIncrement(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** Table options for tables that are only ever read by primary key (compact storage where available). */
+  compactTable<T extends string, C extends string>(table: CreateTableBuilder<T, C>): CreateTableBuilder<T, C>;
+  /** True when an error from the driver is a unique/primary key violation. */
+  isUniqueViolation(error: unknown): boolean;
+  /** Largest number of bound parameters one statement may carry. */
+  readonly maxParameters: number;
+  /** A human-readable location for logs (never includes a password). */
+  readonly description: string;
+}

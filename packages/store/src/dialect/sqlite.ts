@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { SqliteDialect, sql } from 'kysely';
+import type { DialectAdapter } from './adapter.js';
+
+/**
+ * SQLite through better-sqlite3: WAL so readers never block the writer, NORMAL sync (durable at
+ * checkpoints, safe against corruption), and case-sensitive LIKE, which MLflow's grammar requires.
+ */
+export function sqliteAdapter(file: string): DialectAdapter {
+  return {
+    name: 'sqlite',
+    description: `sqlite:///${file}`,
+    createDialect() {
+      return new SqliteDialect({
+        database: async () => {
+          if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+          const db = new Sqlite(file);
+          db.pragma('journal_mode = WAL');
+          db.pragma('synchronous = NORMAL');
+          db.pragma('busy_timeout = 10000');
+          db.pragma('foreign_keys = ON');
+          db.pragma('case_sensitive_like = ON');
+          db.pragma('cache_size = -65536');
+          return db;
+        },
+      });
+    },
+    autoIncrementType: 'integer',
+    autoIncrement: (col) => col.primaryKey().autoIncrement(),
+    compactTable: (table) => table.modifyEnd(sql`without rowid`),
+    isUniqueViolation: (error) =>
+      typeof error === 'object' &&
+      error !== null &&
+      'code' in error &&
+      typeof error.code === 'string' &&
+      (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
+    maxParameters: 32_000,
+  };
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import type { DialectAdapter } from '../dialect/adapter.js';
+import { trackingSchema } from './0001-tracking.js';
+
+/** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
+export function allMigrations(adapter: DialectAdapter): Record<string, Migration> {
+  return {
+    '0001-tracking': trackingSchema(adapter),
+  };
+}

@@ -1,0 +1,29 @@
+import { decodePageToken, encodePageToken, validateExperimentId } from '@ferry/core';
+import type { Page, Run } from '@ferry/core';
+import type { SearchRunsInput } from '../tracking-store.js';
+import type { StoreContext } from './context.js';
+import { compileRunFilter, runOrderBy } from './compile-run-search.js';
+import { loadRuns } from './run-loader.js';
+import { lifecycleStages } from './view-type.js';
+
+/** One query selects the page of runs (filters as EXISTS probes); a second pass loads their data. */
+export async function searchRuns(ctx: StoreContext, input: SearchRunsInput): Promise<Page<Run>> {
+  if (input.experimentIds.length === 0) return { items: [] };
+  input.experimentIds.forEach(validateExperimentId);
+  const offset = decodePageToken(input.pageToken);
+  let query = ctx.db
+    .selectFrom('runs')
+    .selectAll('runs')
+    .where('runs.experiment_id', 'in', input.experimentIds.map(Number))
+    .where('runs.lifecycle_stage', 'in', lifecycleStages(input.viewType));
+  for (const clause of input.filter ?? []) query = query.where(compileRunFilter(clause));
+  for (const term of runOrderBy(input.orderBy ?? [])) query = query.orderBy(term.expr, term.direction);
+  const rows = await query
+    .limit(input.maxResults + 1)
+    .offset(offset)
+    .execute();
+  const runs = await loadRuns(ctx, rows.slice(0, input.maxResults));
+  const page: Page<Run> = { items: runs };
+  if (rows.length > input.maxResults) page.nextPageToken = encodePageToken(offset + input.maxResults);
+  return page;
+}

@@ -1,0 +1,105 @@
+import type {
+  DatasetInput,
+  Experiment,
+  Filter,
+  LogBatch,
+  Metric,
+  OrderBy,
+  Page,
+  Run,
+  RunInfo,
+  RunStatus,
+  Tag,
+  ViewType,
+} from '@ferry/core';
+
+export interface CreateExperimentInput {
+  name: string;
+  artifactLocation?: string;
+  tags?: Tag[];
+}
+
+export interface SearchExperimentsInput {
+  viewType?: ViewType;
+  maxResults: number;
+  filter?: Filter;
+  orderBy?: OrderBy[];
+  pageToken?: string;
+}
+
+export interface CreateRunInput {
+  experimentId: string;
+  userId?: string;
+  runName?: string;
+  startTime?: number;
+  tags?: Tag[];
+}
+
+export interface UpdateRunInput {
+  status?: RunStatus;
+  endTime?: number;
+  runName?: string;
+}
+
+export interface SearchRunsInput {
+  experimentIds: string[];
+  filter?: Filter;
+  viewType?: ViewType;
+  maxResults: number;
+  orderBy?: OrderBy[];
+  pageToken?: string;
+}
+
+/** A metric point as history endpoints return it (bulk reads add the run id). */
+export type MetricPoint = Metric & { run_id?: string };
+
+export interface HistoryBulkIntervalInput {
+  runIds: string[];
+  key: string;
+  startStep?: number;
+  endStep?: number;
+  maxResults: number;
+}
+
+/**
+ * The tracking metadata store. Every method validates its input and throws FerryError with MLflow's
+ * codes (RESOURCE_DOES_NOT_EXIST, INVALID_PARAMETER_VALUE, RESOURCE_ALREADY_EXISTS, INVALID_STATE).
+ * Writes are atomic: a rejected call leaves nothing behind.
+ */
+export interface TrackingStore {
+  /** Creates the schema or brings it up to date; call once before use. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+
+  createExperiment(input: CreateExperimentInput): Promise<string>;
+  getExperiment(experimentId: string): Promise<Experiment>;
+  getExperimentByName(name: string): Promise<Experiment>;
+  searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>>;
+  renameExperiment(experimentId: string, newName: string): Promise<void>;
+  deleteExperiment(experimentId: string): Promise<void>;
+  restoreExperiment(experimentId: string): Promise<void>;
+  setExperimentTag(experimentId: string, tag: Tag): Promise<void>;
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+
+  createRun(input: CreateRunInput): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo>;
+  deleteRun(runId: string): Promise<void>;
+  restoreRun(runId: string): Promise<void>;
+  /** The one write primitive for metrics, params and tags. */
+  logBatch(runId: string, batch: LogBatch): Promise<void>;
+  deleteTag(runId: string, key: string): Promise<void>;
+  logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
+  searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
+
+  /** Full history when maxResults is absent; otherwise pages of maxResults. */
+  getMetricHistory(
+    runId: string,
+    key: string,
+    options?: { maxResults?: number; pageToken?: string },
+  ): Promise<Page<MetricPoint>>;
+  /** Up to maxResults points per run, all steps (UI charts). */
+  getMetricHistoryBulk(runIds: string[], key: string, maxResults: number): Promise<MetricPoint[]>;
+  /** Per run, points at up to maxResults steps spread evenly over the step range. */
+  getMetricHistoryBulkInterval(input: HistoryBulkIntervalInput): Promise<MetricPoint[]>;
+}
