@@ -59,5 +59,6 @@ export class FerryError extends Error {
   }
 }
 
-export const invalidParam = (message: string): FerryError => new FerryError('INVALID_PARAMETER_VALUE', message);
+export const invalidParam = (message: string): FerryError =>
+  new FerryError('INVALID_PARAMETER_VALUE', message);
 export const notFound = (message: string): FerryError => new FerryError('RESOURCE_DOES_NOT_EXIST', message);

@@ -15,14 +15,19 @@ import { runRoutes } from './routes/runs.js';
 export const FERRY_VERSION = '0.1.0';
 
 /** The MLflow tracking surface, mounted at both prefixes MLflow serves it under. */
-const TRACKING_ROUTES: ApiRoute[] = [...experimentRoutes, ...runRoutes, ...metricRoutes, ...artifactListRoutes];
+const TRACKING_ROUTES: ApiRoute[] = [
+  ...experimentRoutes,
+  ...runRoutes,
+  ...metricRoutes,
+  ...artifactListRoutes,
+];
 const PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
 
 function mount(app: Hono, deps: AppDeps, prefix: string, route: ApiRoute): void {
   app.on(route.method, `${prefix}${route.path}`, async (c: Context) => {
     const { message, bodyBytes } = await readMessage(c);
     const body = await route.handle({ fields: new Fields(message), bodyBytes, deps, context: c });
-    return c.json(body as object);
+    return body instanceof Response ? body : c.json(body as object);
   });
 }
 
@@ -48,7 +53,9 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Hono {
 
   app.get('/health', (c) => c.text('OK'));
   app.get('/version', (c) => c.text(version));
-  app.get('/api/3.0/mlflow/server-info', (c) => c.json({ store_type: 'SqlStore', workspaces_enabled: false }));
+  app.get('/api/3.0/mlflow/server-info', (c) =>
+    c.json({ store_type: 'SqlStore', workspaces_enabled: false }),
+  );
   registerArtifactProxy(app, deps);
 
   const knownPaths = new Map<string, Set<string>>();
@@ -61,7 +68,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Hono {
     const methods = knownPaths.get(path);
     if (methods) {
       return c.json(
-        { error_code: 'BAD_REQUEST', message: `Method ${c.req.method} is not allowed for ${path}; use ${[...methods].join(' or ')}.` },
+        {
+          error_code: 'BAD_REQUEST',
+          message: `Method ${c.req.method} is not allowed for ${path}; use ${[...methods].join(' or ')}.`,
+        },
         405,
         { allow: [...methods].join(', ') },
       );

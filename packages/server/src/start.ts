@@ -34,7 +34,8 @@ function localPath(destination: string): string {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const destination = localPath(config.artifactsDestination);
   const defaultArtifactRoot =
-    config.defaultArtifactRoot ?? (config.serveArtifacts ? 'mlflow-artifacts:/' : pathToFileURL(destination).href);
+    config.defaultArtifactRoot ??
+    (config.serveArtifacts ? 'mlflow-artifacts:/' : pathToFileURL(destination).href);
   const store = new SqlTrackingStore({ adapter: adapterForUri(config.backendStoreUri), defaultArtifactRoot });
   await store.open();
   const artifactProxy = config.serveArtifacts ? new LocalArtifactStore({ root: destination }) : undefined;
@@ -48,7 +49,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   server.keepAliveTimeout = 65_000;
   const address = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
-  config.log?.(`Ferry tracking server listening on ${url} (store: ${store.adapter.description}, artifacts: ${destination})`);
+  config.log?.(
+    `Ferry tracking server listening on ${url} (store: ${store.adapter.description}, artifacts: ${destination})`,
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -13,7 +13,10 @@ export interface MigrationOutcome {
  * on PostgreSQL), so replicas starting together apply each migration exactly once.
  * Returns what was applied rather than throwing halfway; the caller decides how loud to be.
  */
-export async function migrateToLatest(db: Kysely<unknown>, adapter: DialectAdapter): Promise<MigrationOutcome> {
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  adapter: DialectAdapter,
+): Promise<MigrationOutcome> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(allMigrations(adapter)) },

@@ -25,22 +25,26 @@ export interface Database {
   };
   params: { run_uuid: string; key: string; value: string };
   tags: { run_uuid: string; key: string; value: string };
-  /** Append-only history; exact duplicates collapse (the primary key), as in MLflow's SQL store. */
-  metrics: {
+  /**
+   * One row per (run, metric key): the series id history rows hang off, and the latest value — the max
+   * by (step, timestamp, is_nan, value) — which search and listings read without touching history.
+   */
+  latest_metrics: {
+    series_id: Generated<number>;
     run_uuid: string;
     key: string;
     timestamp: number;
     step: number;
     value: number;
     is_nan: number;
-    model_id: string | null;
-    dataset_name: string | null;
-    dataset_digest: string | null;
   };
-  /** One row per (run, key) holding the max by (step, timestamp, is_nan, value): what search and listings read. */
-  latest_metrics: {
-    run_uuid: string;
-    key: string;
+  /**
+   * Append-only history, kept narrow (no run id or key per row) because reads return up to millions of
+   * rows. Exact duplicates collapse (the primary key), as in MLflow's SQL store. A metric's logged-model
+   * and dataset context belongs to the logged-model tables, as in MLflow.
+   */
+  metrics: {
+    series_id: number;
     timestamp: number;
     step: number;
     value: number;

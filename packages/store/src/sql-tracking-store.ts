@@ -55,27 +55,33 @@ export class SqlTrackingStore implements TrackingStore {
     await this.ctx.db.destroy();
   }
 
-  createExperiment = (input: CreateExperimentInput): Promise<string> => experiments.createExperiment(this.ctx, input);
+  createExperiment = (input: CreateExperimentInput): Promise<string> =>
+    experiments.createExperiment(this.ctx, input);
   getExperiment = (id: string): Promise<Experiment> => experiments.getExperiment(this.ctx, id);
-  getExperimentByName = (name: string): Promise<Experiment> => experiments.getExperimentByName(this.ctx, name);
+  getExperimentByName = (name: string): Promise<Experiment> =>
+    experiments.getExperimentByName(this.ctx, name);
   searchExperiments = (input: SearchExperimentsInput): Promise<Page<Experiment>> =>
     experiments.searchExperiments(this.ctx, input);
   renameExperiment = (id: string, newName: string): Promise<void> =>
     experiments.renameExperiment(this.ctx, id, newName);
-  deleteExperiment = (id: string): Promise<void> => experiments.setExperimentLifecycle(this.ctx, id, 'deleted');
-  restoreExperiment = (id: string): Promise<void> => experiments.setExperimentLifecycle(this.ctx, id, 'active');
+  deleteExperiment = (id: string): Promise<void> =>
+    experiments.setExperimentLifecycle(this.ctx, id, 'deleted');
+  restoreExperiment = (id: string): Promise<void> =>
+    experiments.setExperimentLifecycle(this.ctx, id, 'active');
   setExperimentTag = (id: string, tag: Tag): Promise<void> => experiments.setExperimentTag(this.ctx, id, tag);
   deleteExperimentTag = (id: string, key: string): Promise<void> =>
     experiments.deleteExperimentTag(this.ctx, id, key);
 
   createRun = (input: CreateRunInput): Promise<Run> => runs.createRun(this.ctx, input);
   getRun = (runId: string): Promise<Run> => runs.getRun(this.ctx, runId);
-  updateRun = (runId: string, input: UpdateRunInput): Promise<RunInfo> => runs.updateRun(this.ctx, runId, input);
+  updateRun = (runId: string, input: UpdateRunInput): Promise<RunInfo> =>
+    runs.updateRun(this.ctx, runId, input);
   deleteRun = (runId: string): Promise<void> => runs.setRunLifecycle(this.ctx, runId, 'deleted');
   restoreRun = (runId: string): Promise<void> => runs.setRunLifecycle(this.ctx, runId, 'active');
   logBatch = (runId: string, batch: LogBatch): Promise<void> => logBatch(this.ctx, runId, batch);
   deleteTag = (runId: string, key: string): Promise<void> => runs.deleteTag(this.ctx, runId, key);
-  logInputs = (runId: string, datasets: DatasetInput[]): Promise<void> => logInputs(this.ctx, runId, datasets);
+  logInputs = (runId: string, datasets: DatasetInput[]): Promise<void> =>
+    logInputs(this.ctx, runId, datasets);
   searchRuns = (input: SearchRunsInput): Promise<Page<Run>> => searchRuns(this.ctx, input);
 
   getMetricHistory = (

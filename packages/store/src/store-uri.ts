@@ -12,9 +12,13 @@ import { sqliteAdapter } from './dialect/sqlite.js';
 export function adapterForUri(uri: string): DialectAdapter {
   if (uri.startsWith('sqlite:')) {
     const rest = uri.slice('sqlite:'.length);
-    if (rest === '' || rest === '//' || rest === '//:memory:' || rest === '///:memory:') return sqliteAdapter(':memory:');
+    if (rest === '' || rest === '//' || rest === '//:memory:' || rest === '///:memory:')
+      return sqliteAdapter(':memory:');
     if (!rest.startsWith('///')) {
-      throw new FerryError('INVALID_PARAMETER_VALUE', `Invalid SQLite URI '${uri}': use sqlite:///path/to/file.db`);
+      throw new FerryError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid SQLite URI '${uri}': use sqlite:///path/to/file.db`,
+      );
     }
     return sqliteAdapter(resolve(decodeURIComponent(rest.slice(3).split('?')[0] ?? '')));
   }

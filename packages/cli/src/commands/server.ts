@@ -13,7 +13,9 @@ function envBool(name: string): boolean | undefined {
 export function serverCommand(): Command {
   return new Command('server')
     .description('Run the tracking server (MLflow REST API, artifact proxy)')
-    .addOption(new Option('--host <host>', 'network address to listen on').env('FERRY_HOST').default('127.0.0.1'))
+    .addOption(
+      new Option('--host <host>', 'network address to listen on').env('FERRY_HOST').default('127.0.0.1'),
+    )
     .addOption(
       new Option('-p, --port <port>', 'port to listen on')
         .env('FERRY_PORT')

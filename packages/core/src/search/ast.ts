@@ -7,18 +7,7 @@
 export type EntityType = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset';
 
 export type Comparator =
-  | '='
-  | '!='
-  | '>'
-  | '>='
-  | '<'
-  | '<='
-  | 'LIKE'
-  | 'ILIKE'
-  | 'IN'
-  | 'NOT IN'
-  | 'IS NULL'
-  | 'IS NOT NULL';
+  '=' | '!=' | '>' | '>=' | '<' | '<=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN' | 'IS NULL' | 'IS NOT NULL';
 
 /**
  * One `<entity>.<key> <comparator> <value>` clause. `value` is a number for numeric comparisons,

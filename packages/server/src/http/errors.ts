@@ -5,7 +5,10 @@ export function errorResponse(error: unknown, log: (message: string, error: unkn
   const ferry =
     error instanceof FerryError
       ? error
-      : new FerryError('INTERNAL_ERROR', `Internal server error: ${(error as Error)?.message ?? String(error)}`);
+      : new FerryError(
+          'INTERNAL_ERROR',
+          `Internal server error: ${(error as Error)?.message ?? String(error)}`,
+        );
   if (!(error instanceof FerryError)) log('unexpected error', error);
   return new Response(JSON.stringify(ferry.toJSON()), {
     status: ferry.httpStatus,

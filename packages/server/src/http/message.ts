@@ -1,4 +1,5 @@
-import { FerryError, invalidParam } from '@ferry/core';
+import type { FerryError } from '@ferry/core';
+import { invalidParam } from '@ferry/core';
 
 /** A request's fields, from the query string (GET) or the JSON body, before any typing. */
 export type Message = Record<string, unknown>;
@@ -107,7 +108,11 @@ export class Fields {
   }
 
   /** An enum given by name (or, as proto JSON allows, by number). */
-  optionalEnum<T extends string>(key: string, values: readonly T[], numbers?: Record<number, T>): T | undefined {
+  optionalEnum<T extends string>(
+    key: string,
+    values: readonly T[],
+    numbers?: Record<number, T>,
+  ): T | undefined {
     const v = this.msg[key];
     if (v === undefined || v === null || v === '') return undefined;
     if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;

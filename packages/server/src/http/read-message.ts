@@ -49,9 +49,11 @@ export async function readMessage(c: Context): Promise<{ message: Message; bodyB
   const url = new URL(c.req.url);
   if (c.req.method === 'GET' && url.search.length > 1) return { message: queryMessage(url), bodyBytes: 0 };
   const declared = Number(c.req.header('content-length') ?? 0);
-  if (declared > MAX_JSON_BODY_BYTES) throw invalidParam(`Request body exceeds ${MAX_JSON_BODY_BYTES} bytes.`);
+  if (declared > MAX_JSON_BODY_BYTES)
+    throw invalidParam(`Request body exceeds ${MAX_JSON_BODY_BYTES} bytes.`);
   const text = await c.req.text();
-  if (text.length > MAX_JSON_BODY_BYTES) throw invalidParam(`Request body exceeds ${MAX_JSON_BODY_BYTES} bytes.`);
+  if (text.length > MAX_JSON_BODY_BYTES)
+    throw invalidParam(`Request body exceeds ${MAX_JSON_BODY_BYTES} bytes.`);
   if (c.req.method !== 'GET') checkContentType(c.req.header('content-type'), text.length > 0);
   return { message: parseJsonBody(text), bodyBytes: Buffer.byteLength(text) };
 }

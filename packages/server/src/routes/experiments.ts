@@ -13,7 +13,10 @@ export function readTags(fields: Fields, key = 'tags'): Tag[] {
 /** max_results of experiment search: MLflow's range and messages; absent means 1000 (see docs). */
 function experimentsMaxResults(fields: Fields): number {
   const n = fields.optionalInt('max_results') ?? 1000;
-  if (n <= 0) throw invalidParam(`Invalid value ${n} for parameter 'max_results' supplied. It must be a positive integer`);
+  if (n <= 0)
+    throw invalidParam(
+      `Invalid value ${n} for parameter 'max_results' supplied. It must be a positive integer`,
+    );
   if (n > LIMITS.searchExperimentsMaxResults) {
     throw invalidParam(
       `Invalid value ${n} for parameter 'max_results' supplied. It must be at most ${LIMITS.searchExperimentsMaxResults}`,

@@ -1,6 +1,9 @@
 import { LIMITS, invalidParam } from '@ferry/core';
-import { wireMetrics, withList } from '../http/wire.js';
+import { metricsJson } from '../http/wire.js';
 import type { ApiRoute } from './route.js';
+
+const jsonText = (text: string): Response =>
+  new Response(text, { headers: { 'content-type': 'application/json' } });
 
 export const metricRoutes: ApiRoute[] = [
   {
@@ -16,8 +19,9 @@ export const metricRoutes: ApiRoute[] = [
         ...(maxResults !== undefined ? { maxResults } : {}),
         ...(pageToken ? { pageToken } : {}),
       });
-      const body = withList({}, 'metrics', wireMetrics(page.items));
-      return page.nextPageToken ? { ...body, next_page_token: page.nextPageToken } : body;
+      return jsonText(
+        metricsJson(page.items, page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+      );
     },
   },
   {
@@ -44,7 +48,7 @@ export const metricRoutes: ApiRoute[] = [
         ...(startStep !== undefined ? { startStep } : {}),
         ...(endStep !== undefined ? { endStep } : {}),
       });
-      return withList({}, 'metrics', wireMetrics(metrics));
+      return jsonText(metricsJson(metrics));
     },
   },
 ];
@@ -56,15 +60,19 @@ export const ajaxMetricRoutes: ApiRoute[] = [
     path: '/metrics/get-history-bulk',
     async handle({ fields, deps }) {
       const runIds = fields.stringList('run_id');
-      if (runIds.length === 0) throw invalidParam('GetMetricHistoryBulk request must specify at least one run_id.');
+      if (runIds.length === 0)
+        throw invalidParam('GetMetricHistoryBulk request must specify at least one run_id.');
       if (runIds.length > LIMITS.historyBulkRuns) {
         throw invalidParam(
           `GetMetricHistoryBulk request cannot specify more than ${LIMITS.historyBulkRuns} run_ids. Received ${runIds.length} run_ids.`,
         );
       }
-      const maxResults = Math.min(fields.optionalInt('max_results') ?? LIMITS.historyBulkMaxResults, LIMITS.historyBulkMaxResults);
+      const maxResults = Math.min(
+        fields.optionalInt('max_results') ?? LIMITS.historyBulkMaxResults,
+        LIMITS.historyBulkMaxResults,
+      );
       const metrics = await deps.store.getMetricHistoryBulk(runIds, fields.string('metric_key'), maxResults);
-      return withList({}, 'metrics', wireMetrics(metrics));
+      return jsonText(metricsJson(metrics));
     },
   },
 ];

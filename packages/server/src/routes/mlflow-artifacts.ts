@@ -11,7 +11,13 @@ import { readMessage } from '../http/read-message.js';
 const BASE = '/api/2.0/mlflow-artifacts';
 
 /** Types a browser could execute are sent as plain text, so a logged artifact cannot run script here. */
-const UNSAFE_TYPES = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml', 'application/javascript', 'text/javascript']);
+const UNSAFE_TYPES = new Set([
+  'text/html',
+  'application/xhtml+xml',
+  'image/svg+xml',
+  'application/javascript',
+  'text/javascript',
+]);
 
 function contentTypeFor(path: string): string {
   const guessed = mime.lookup(path);
@@ -70,8 +76,9 @@ const disabled = (): Response =>
  */
 export function registerArtifactProxy(app: Hono, deps: AppDeps): void {
   const store = deps.artifactProxy;
-  const proxy = (handler: (store: ArtifactStore, req: Request) => Promise<Response>) => (c: { req: { raw: Request } }) =>
-    store ? handler(store, c.req.raw) : disabled();
+  const proxy =
+    (handler: (store: ArtifactStore, req: Request) => Promise<Response>) => (c: { req: { raw: Request } }) =>
+      store ? handler(store, c.req.raw) : disabled();
 
   app.get(
     `${BASE}/artifacts`,
@@ -135,7 +142,9 @@ export function registerArtifactProxy(app: Hono, deps: AppDeps): void {
     if (!store) return disabled();
     const key = pathAfter(c.req.url, `${BASE}/mpu/complete`);
     const fields = new Fields((await readMessage(c)).message);
-    const parts = fields.messages('parts').map((p) => ({ partNumber: p.int('part_number'), etag: p.string('etag') }));
+    const parts = fields
+      .messages('parts')
+      .map((p) => ({ partNumber: p.int('part_number'), etag: p.string('etag') }));
     await store.completeMultipartUpload(key, fields.string('upload_id'), parts);
     return c.json({});
   });

@@ -1,11 +1,4 @@
-import {
-  LIMITS,
-  RUN_STATUSES,
-  VIEW_TYPES,
-  invalidParam,
-  parseRunFilter,
-  parseRunOrderBy,
-} from '@ferry/core';
+import { LIMITS, RUN_STATUSES, VIEW_TYPES, invalidParam, parseRunFilter, parseRunOrderBy } from '@ferry/core';
 import type { DatasetInput, Metric, RunStatus } from '@ferry/core';
 import type { Fields } from '../http/message.js';
 import { wrongType } from '../http/message.js';
@@ -203,13 +196,17 @@ export const runRoutes: ApiRoute[] = [
       }
       const missing = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'].filter((k) => !(k in model));
       if (missing.length > 0) {
-        throw invalidParam(`Model json is missing mandatory fields: {${missing.map((k) => `'${k}'`).join(', ')}}`);
+        throw invalidParam(
+          `Model json is missing mandatory fields: {${missing.map((k) => `'${k}'`).join(', ')}}`,
+        );
       }
       const run = await deps.store.getRun(id);
       const previous = run.data.tags?.find((t) => t.key === LOG_MODEL_HISTORY_TAG)?.value;
       const history = previous ? (JSON.parse(previous) as unknown[]) : [];
       history.push(model);
-      await deps.store.logBatch(id, { tags: [{ key: LOG_MODEL_HISTORY_TAG, value: JSON.stringify(history) }] });
+      await deps.store.logBatch(id, {
+        tags: [{ key: LOG_MODEL_HISTORY_TAG, value: JSON.stringify(history) }],
+      });
       return {};
     },
   },

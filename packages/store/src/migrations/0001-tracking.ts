@@ -61,7 +61,9 @@ export function trackingSchema(adapter: DialectAdapter): Migration {
           .compactTable(
             db.schema
               .createTable(table)
-              .addColumn('run_uuid', 'text', (c) => c.notNull().references('runs.run_uuid').onDelete('cascade'))
+              .addColumn('run_uuid', 'text', (c) =>
+                c.notNull().references('runs.run_uuid').onDelete('cascade'),
+              )
               .addColumn('key', 'text', (c) => c.notNull())
               .addColumn('value', 'text', (c) => c.notNull())
               .addPrimaryKeyConstraint(`${table}_pk`, ['run_uuid', 'key']),
@@ -71,35 +73,32 @@ export function trackingSchema(adapter: DialectAdapter): Migration {
         await db.schema.createIndex(`${table}_key_value`).on(table).columns(['key', 'value']).execute();
       }
 
-      // History in the order get-history returns it, so a read is one index range scan.
+      // One row per (run, metric key): the series' integer id, which history rows hang off so they
+      // stay narrow, and its latest value, which search, ordering and run listings read.
+      await db.schema
+        .createTable('latest_metrics')
+        .addColumn('series_id', adapter.autoIncrementType, adapter.autoIncrement)
+        .addColumn('run_uuid', 'text', (c) => c.notNull().references('runs.run_uuid').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('timestamp', 'bigint', (c) => c.notNull())
+        .addColumn('step', 'bigint', (c) => c.notNull())
+        .addColumn('value', 'double precision', (c) => c.notNull())
+        .addColumn('is_nan', 'smallint', (c) => c.notNull())
+        .addUniqueConstraint('latest_metrics_run_key', ['run_uuid', 'key'])
+        .execute();
+      // History in the order get-history returns it, so a read is one primary-key range scan.
       await adapter
         .compactTable(
           db.schema
             .createTable('metrics')
-            .addColumn('run_uuid', 'text', (c) => c.notNull().references('runs.run_uuid').onDelete('cascade'))
-            .addColumn('key', 'text', (c) => c.notNull())
+            .addColumn('series_id', 'bigint', (c) =>
+              c.notNull().references('latest_metrics.series_id').onDelete('cascade'),
+            )
             .addColumn('timestamp', 'bigint', (c) => c.notNull())
             .addColumn('step', 'bigint', (c) => c.notNull())
             .addColumn('value', 'double precision', (c) => c.notNull())
             .addColumn('is_nan', 'smallint', (c) => c.notNull())
-            .addColumn('model_id', 'text')
-            .addColumn('dataset_name', 'text')
-            .addColumn('dataset_digest', 'text')
-            .addPrimaryKeyConstraint('metrics_pk', ['run_uuid', 'key', 'timestamp', 'step', 'value', 'is_nan']),
-        )
-        .execute();
-
-      await adapter
-        .compactTable(
-          db.schema
-            .createTable('latest_metrics')
-            .addColumn('run_uuid', 'text', (c) => c.notNull().references('runs.run_uuid').onDelete('cascade'))
-            .addColumn('key', 'text', (c) => c.notNull())
-            .addColumn('timestamp', 'bigint', (c) => c.notNull())
-            .addColumn('step', 'bigint', (c) => c.notNull())
-            .addColumn('value', 'double precision', (c) => c.notNull())
-            .addColumn('is_nan', 'smallint', (c) => c.notNull())
-            .addPrimaryKeyConstraint('latest_metrics_pk', ['run_uuid', 'key']),
+            .addPrimaryKeyConstraint('metrics_pk', ['series_id', 'timestamp', 'step', 'value', 'is_nan']),
         )
         .execute();
       await db.schema

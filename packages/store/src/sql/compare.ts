@@ -8,7 +8,11 @@ type Expr = RawBuilder<unknown>;
  * `<expr> <comparator> <value>` for the comparators MLflow allows. LIKE is case-sensitive everywhere
  * (SQLite is switched to case-sensitive LIKE when it opens); ILIKE lowercases both sides.
  */
-export function compare(expr: Expr, comparator: Comparison['comparator'], value: Comparison['value']): RawBuilder<SqlBool> {
+export function compare(
+  expr: Expr,
+  comparator: Comparison['comparator'],
+  value: Comparison['value'],
+): RawBuilder<SqlBool> {
   switch (comparator) {
     case '=':
     case '!=':
@@ -23,6 +27,8 @@ export function compare(expr: Expr, comparator: Comparison['comparator'], value:
       return sql<SqlBool>`lower(${expr}) like lower(${value})`;
     case 'IN':
     case 'NOT IN': {
+      // MLflow drops some list entries (e.g. run ids with upper case), so a list may end up empty.
+      if ((value as string[]).length === 0) return sql<SqlBool>`${sql.lit(comparator === 'IN' ? 0 : 1)} = 1`;
       const list = sql.join((value as string[]).map((v) => sql`${v}`));
       return sql<SqlBool>`${expr} ${sql.raw(comparator.toLowerCase())} (${list})`;
     }

@@ -22,7 +22,8 @@ export function compileExperimentFilter(
     if (clause.comparator === 'IS NULL') {
       return sql<SqlBool>`not exists (select 1 from experiment_tags t where t.experiment_id = experiments.experiment_id and t.key = ${clause.key})`;
     }
-    const cond = clause.comparator === 'IS NOT NULL' ? sql`1 = 1` : compare(value, clause.comparator, clause.value);
+    const cond =
+      clause.comparator === 'IS NOT NULL' ? sql`1 = 1` : compare(value, clause.comparator, clause.value);
     return sql<SqlBool>`exists (select 1 from experiment_tags t where t.experiment_id = experiments.experiment_id and t.key = ${clause.key} and ${cond})`;
   }
   const column = ATTRIBUTE_COLUMNS[clause.key] ?? 'experiments.name';

@@ -24,7 +24,9 @@ function keyValueExists(table: 'params' | 'tags', clause: Comparison): RawBuilde
     return sql<SqlBool>`not exists (select 1 from ${t} kv where kv.run_uuid = runs.run_uuid and kv.key = ${clause.key})`;
   }
   const cond =
-    clause.comparator === 'IS NOT NULL' ? sql`1 = 1` : compare(sql.ref('kv.value'), clause.comparator, clause.value);
+    clause.comparator === 'IS NOT NULL'
+      ? sql`1 = 1`
+      : compare(sql.ref('kv.value'), clause.comparator, clause.value);
   return sql<SqlBool>`exists (select 1 from ${t} kv where kv.run_uuid = runs.run_uuid and kv.key = ${clause.key} and ${cond})`;
 }
 
@@ -53,46 +55,49 @@ export function compileRunFilter(clause: Comparison): RawBuilder<SqlBool> {
       return sql<SqlBool>`exists (select 1 from run_inputs ri join datasets d on d.dataset_uuid = ri.dataset_uuid where ri.run_uuid = runs.run_uuid and ${compare(column, clause.comparator, clause.value)})`;
     }
     case 'attribute':
-      return compare(sql.ref(RUN_ATTRIBUTE_COLUMNS[clause.key] ?? 'runs.name'), clause.comparator, clause.value);
+      return compare(
+        sql.ref(RUN_ATTRIBUTE_COLUMNS[clause.key] ?? 'runs.name'),
+        clause.comparator,
+        clause.value,
+      );
   }
 }
 
-function latestMetricColumn(key: string, column: 'value' | 'is_nan'): RawBuilder<unknown> {
-  return sql`(select lm.${sql.ref(column)} from latest_metrics lm where lm.run_uuid = runs.run_uuid and lm.key = ${key})`;
-}
-
-function keyValueColumn(table: 'params' | 'tags', key: string): RawBuilder<unknown> {
-  return sql`(select kv.value from ${sql.table(table)} kv where kv.run_uuid = runs.run_uuid and kv.key = ${key})`;
+/** A LEFT JOIN an ORDER BY key needs: one probe per run for the key's value. */
+export interface OrderJoin {
+  table: 'latest_metrics' | 'params' | 'tags';
+  alias: string;
+  key: string;
 }
 
 /**
  * ORDER BY terms for a run search: missing values last in both directions, NaN after numbers when
  * ascending and before them when descending, then MLflow's tie-breakers (start_time DESC, run_id ASC).
  */
-export function runOrderBy(orderBy: OrderBy[]): OrderTerm[] {
+export function runOrderBy(orderBy: OrderBy[]): { joins: OrderJoin[]; terms: OrderTerm[] } {
+  const joins: OrderJoin[] = [];
   const terms: OrderTerm[] = [];
-  for (const o of orderBy) {
-    switch (o.type) {
-      case 'metric': {
-        const value = latestMetricColumn(o.key, 'value');
-        terms.push({ expr: sql`(case when ${value} is null then 1 else 0 end)`, direction: 'asc' });
-        terms.push({ expr: latestMetricColumn(o.key, 'is_nan'), direction: o.ascending ? 'asc' : 'desc' });
-        terms.push({ expr: value, direction: o.ascending ? 'asc' : 'desc' });
-        break;
-      }
-      case 'param':
-        terms.push(...nullsLast(keyValueColumn('params', o.key), o.ascending));
-        break;
-      case 'tag':
-        terms.push(...nullsLast(keyValueColumn('tags', o.key), o.ascending));
-        break;
-      default:
-        terms.push(...nullsLast(sql.ref(RUN_ATTRIBUTE_COLUMNS[o.key] ?? 'runs.start_time'), o.ascending));
+  orderBy.forEach((o, i) => {
+    const alias = `o${i}`;
+    const direction = o.ascending ? 'asc' : 'desc';
+    if (o.type === 'metric') {
+      joins.push({ table: 'latest_metrics', alias, key: o.key });
+      terms.push({
+        expr: sql`(case when ${sql.ref(`${alias}.value`)} is null then 1 else 0 end)`,
+        direction: 'asc',
+      });
+      terms.push({ expr: sql.ref(`${alias}.is_nan`), direction });
+      terms.push({ expr: sql.ref(`${alias}.value`), direction });
+    } else if (o.type === 'param' || o.type === 'tag') {
+      joins.push({ table: o.type === 'param' ? 'params' : 'tags', alias, key: o.key });
+      terms.push(...nullsLast(sql.ref(`${alias}.value`), o.ascending));
+    } else {
+      terms.push(...nullsLast(sql.ref(RUN_ATTRIBUTE_COLUMNS[o.key] ?? 'runs.start_time'), o.ascending));
     }
-  }
+  });
   if (!orderBy.some((o) => o.type === 'attribute' && o.key === 'start_time')) {
     terms.push({ expr: sql.ref('runs.start_time'), direction: 'desc' });
   }
   terms.push({ expr: sql.ref('runs.run_uuid'), direction: 'asc' });
-  return terms;
+  return { joins, terms };
 }

@@ -1,4 +1,12 @@
-import { FerryError, LIMITS, invalidParam, notFound, validateExperimentId, validateKey, validateLength } from '@ferry/core';
+import {
+  FerryError,
+  LIMITS,
+  invalidParam,
+  notFound,
+  validateExperimentId,
+  validateKey,
+  validateLength,
+} from '@ferry/core';
 import type { Experiment, Page, Tag } from '@ferry/core';
 import { decodePageToken, encodePageToken } from '@ferry/core';
 import type { Selectable, Transaction } from 'kysely';
@@ -107,7 +115,10 @@ async function loadTags(ctx: StoreContext, ids: number[]): Promise<Map<number, T
   return byId;
 }
 
-async function findRow(ctx: StoreContext | { db: Transaction<Database> }, id: string): Promise<ExperimentRow> {
+async function findRow(
+  ctx: StoreContext | { db: Transaction<Database> },
+  id: string,
+): Promise<ExperimentRow> {
   validateExperimentId(id);
   const row = await ctx.db
     .selectFrom('experiments')
@@ -125,7 +136,10 @@ export async function getExperiment(ctx: StoreContext, id: string): Promise<Expe
 }
 
 /** The experiment row, required to be active (for writes into it). */
-export async function activeExperiment(ctx: { db: Transaction<Database> }, id: string): Promise<ExperimentRow> {
+export async function activeExperiment(
+  ctx: { db: Transaction<Database> },
+  id: string,
+): Promise<ExperimentRow> {
   const row = await findRow(ctx, id);
   if (row.lifecycle_stage !== 'active') {
     throw invalidParam(
@@ -142,14 +156,18 @@ export async function getExperimentByName(ctx: StoreContext, name: string): Prom
   return toExperiment(row, tags.get(row.experiment_id) ?? []);
 }
 
-export async function searchExperiments(ctx: StoreContext, input: SearchExperimentsInput): Promise<Page<Experiment>> {
+export async function searchExperiments(
+  ctx: StoreContext,
+  input: SearchExperimentsInput,
+): Promise<Page<Experiment>> {
   const offset = decodePageToken(input.pageToken);
   let query = ctx.db
     .selectFrom('experiments')
     .selectAll()
     .where('lifecycle_stage', 'in', lifecycleStages(input.viewType));
   for (const clause of input.filter ?? []) query = query.where((eb) => compileExperimentFilter(eb, clause));
-  for (const order of experimentOrderBy(input.orderBy ?? [])) query = query.orderBy(order.expr, order.direction);
+  for (const order of experimentOrderBy(input.orderBy ?? []))
+    query = query.orderBy(order.expr, order.direction);
   const rows = await query
     .limit(input.maxResults + 1)
     .offset(offset)
@@ -159,7 +177,9 @@ export async function searchExperiments(ctx: StoreContext, input: SearchExperime
     ctx,
     page.map((r) => r.experiment_id),
   );
-  const result: Page<Experiment> = { items: page.map((r) => toExperiment(r, tags.get(r.experiment_id) ?? [])) };
+  const result: Page<Experiment> = {
+    items: page.map((r) => toExperiment(r, tags.get(r.experiment_id) ?? [])),
+  };
   if (rows.length > input.maxResults) result.nextPageToken = encodePageToken(offset + input.maxResults);
   return result;
 }
@@ -187,7 +207,11 @@ export async function renameExperiment(ctx: StoreContext, id: string, newName: s
 }
 
 /** Soft delete (or restore) of an experiment together with its runs. */
-export async function setExperimentLifecycle(ctx: StoreContext, id: string, stage: 'active' | 'deleted'): Promise<void> {
+export async function setExperimentLifecycle(
+  ctx: StoreContext,
+  id: string,
+  stage: 'active' | 'deleted',
+): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const row = await findRow({ db: trx }, id);
     const now = Date.now();

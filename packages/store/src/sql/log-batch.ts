@@ -1,32 +1,35 @@
 import { clampInfinity, invalidParam, validateBatch } from '@ferry/core';
 import type { LogBatch, Metric, Param } from '@ferry/core';
 import { sql } from 'kysely';
-import type { Transaction } from 'kysely';
+import type { RawBuilder, Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { StoreContext } from './context.js';
 import { chunks } from './context.js';
 import { activeRunRow, upsertTags } from './runs.js';
 
-type MetricRow = Database['metrics'];
+/** A point as stored, before its series id is known. */
+interface Point {
+  key: string;
+  timestamp: number;
+  step: number;
+  value: number;
+  is_nan: number;
+}
 
-function toMetricRow(runId: string, m: Metric): MetricRow {
+function toPoint(m: Metric): Point {
   const nan = Number.isNaN(m.value);
   return {
-    run_uuid: runId,
     key: m.key,
     timestamp: m.timestamp,
     step: m.step,
     // NaN cannot be stored in every database (SQLite turns it into NULL): keep a flag, as MLflow does.
     value: nan ? 0 : clampInfinity(m.value),
     is_nan: nan ? 1 : 0,
-    model_id: m.model_id ?? null,
-    dataset_name: m.dataset_name ?? null,
-    dataset_digest: m.dataset_digest ?? null,
   };
 }
 
 /** True when a is after b in MLflow's "latest" order: (step, timestamp, NaN above numbers, value). */
-function isLater(a: MetricRow, b: MetricRow): boolean {
+function isLater(a: Point, b: Point): boolean {
   if (a.step !== b.step) return a.step > b.step;
   if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
   if (a.is_nan !== b.is_nan) return a.is_nan > b.is_nan;
@@ -64,47 +67,55 @@ async function insertParams(trx: Transaction<Database>, runId: string, params: P
   }
 }
 
-async function insertMetrics(ctx: StoreContext, trx: Transaction<Database>, runId: string, metrics: Metric[]) {
+const NEWER = sql<boolean>`(excluded.step, excluded.timestamp, excluded.is_nan, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.is_nan, latest_metrics.value)`;
+
+/** `column` takes the incoming value only when the incoming point is the newer one. */
+const ifNewer = (column: keyof Point): RawBuilder<number> =>
+  sql<number>`case when ${NEWER} then excluded.${sql.ref(column)} else latest_metrics.${sql.ref(column)} end`;
+
+async function insertMetrics(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  runId: string,
+  metrics: Metric[],
+) {
   if (metrics.length === 0) return;
-  const rows = metrics.map((m) => toMetricRow(runId, m));
-  for (const part of chunks(rows, Math.floor(ctx.adapter.maxParameters / 9))) {
+  const points = metrics.map(toPoint);
+  const latest = new Map<string, Point>();
+  for (const p of points) {
+    const current = latest.get(p.key);
+    if (!current || isLater(p, current)) latest.set(p.key, p);
+  }
+  // One upsert per key both advances the latest value and yields the series id (an update that
+  // keeps the old values still returns the row, which a conditional DO UPDATE ... WHERE would not).
+  const series = await trx
+    .insertInto('latest_metrics')
+    .values([...latest.values()].map((p) => ({ run_uuid: runId, ...p })))
+    .onConflict((oc) =>
+      oc.columns(['run_uuid', 'key']).doUpdateSet({
+        timestamp: ifNewer('timestamp'),
+        step: ifNewer('step'),
+        value: ifNewer('value'),
+        is_nan: ifNewer('is_nan'),
+      }),
+    )
+    .returning(['key', 'series_id'])
+    .execute();
+  const seriesId = new Map(series.map((s) => [s.key, s.series_id]));
+  const rows = points.map((p) => ({
+    series_id: seriesId.get(p.key) as number,
+    timestamp: p.timestamp,
+    step: p.step,
+    value: p.value,
+    is_nan: p.is_nan,
+  }));
+  for (const part of chunks(rows, Math.floor(ctx.adapter.maxParameters / 5))) {
     await trx
       .insertInto('metrics')
       .values(part)
-      .onConflict((oc) => oc.columns(['run_uuid', 'key', 'timestamp', 'step', 'value', 'is_nan']).doNothing())
+      .onConflict((oc) => oc.columns(['series_id', 'timestamp', 'step', 'value', 'is_nan']).doNothing())
       .execute();
   }
-  const latest = new Map<string, MetricRow>();
-  for (const row of rows) {
-    const current = latest.get(row.key);
-    if (!current || isLater(row, current)) latest.set(row.key, row);
-  }
-  await trx
-    .insertInto('latest_metrics')
-    .values(
-      [...latest.values()].map((r) => ({
-        run_uuid: r.run_uuid,
-        key: r.key,
-        timestamp: r.timestamp,
-        step: r.step,
-        value: r.value,
-        is_nan: r.is_nan,
-      })),
-    )
-    .onConflict((oc) =>
-      oc
-        .columns(['run_uuid', 'key'])
-        .doUpdateSet((eb) => ({
-          timestamp: eb.ref('excluded.timestamp'),
-          step: eb.ref('excluded.step'),
-          value: eb.ref('excluded.value'),
-          is_nan: eb.ref('excluded.is_nan'),
-        }))
-        .where(
-          sql<boolean>`(excluded.step, excluded.timestamp, excluded.is_nan, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.is_nan, latest_metrics.value)`,
-        ),
-    )
-    .execute();
 }
 
 /**

@@ -59,7 +59,9 @@ export async function logInputs(ctx: StoreContext, runId: string, inputs: Datase
           .insertInto('input_tags')
           .values(tags.map((t) => ({ run_uuid: runId, dataset_uuid, key: t.key, value: t.value })))
           .onConflict((oc) =>
-            oc.columns(['run_uuid', 'dataset_uuid', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
+            oc
+              .columns(['run_uuid', 'dataset_uuid', 'key'])
+              .doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
           )
           .execute();
       }

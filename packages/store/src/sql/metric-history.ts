@@ -5,20 +5,26 @@ import type { HistoryBulkIntervalInput, MetricPoint } from '../tracking-store.js
 import type { StoreContext } from './context.js';
 import { findRunRow } from './runs.js';
 
-type Row = Pick<Database['metrics'], 'key' | 'value' | 'is_nan' | 'timestamp' | 'step' | 'run_uuid'> &
-  Partial<Pick<Database['metrics'], 'model_id' | 'dataset_name' | 'dataset_digest'>>;
+type Row = Pick<Database['metrics'], 'value' | 'is_nan' | 'timestamp' | 'step'> & { run_uuid?: string };
 
-function toPoint(row: Row, withRunId: boolean): MetricPoint {
+const POINT_COLUMNS = ['metrics.timestamp', 'metrics.step', 'metrics.value', 'metrics.is_nan'] as const;
+
+/** History rows of one key for some runs: the series directory joined to its narrow history rows. */
+function historyOf(ctx: StoreContext, key: string) {
+  return ctx.db
+    .selectFrom('latest_metrics as s')
+    .innerJoin('metrics', 'metrics.series_id', 's.series_id')
+    .where('s.key', '=', key);
+}
+
+function toPoint(key: string, row: Row): MetricPoint {
   const point: MetricPoint = {
-    key: row.key,
+    key,
     value: row.is_nan ? NaN : row.value,
     timestamp: row.timestamp,
     step: row.step,
   };
-  if (row.dataset_name) point.dataset_name = row.dataset_name;
-  if (row.dataset_digest) point.dataset_digest = row.dataset_digest;
-  if (row.model_id) point.model_id = row.model_id;
-  if (withRunId) point.run_id = row.run_uuid;
+  if (row.run_uuid !== undefined) point.run_id = row.run_uuid;
   return point;
 }
 
@@ -31,20 +37,18 @@ export async function getMetricHistory(
 ): Promise<Page<MetricPoint>> {
   await findRunRow(ctx.db, runId);
   const offset = decodePageToken(options.pageToken);
-  let query = ctx.db
-    .selectFrom('metrics')
-    .selectAll()
-    .where('run_uuid', '=', runId)
-    .where('key', '=', key)
-    .orderBy('timestamp')
-    .orderBy('step')
-    .orderBy('value');
+  let query = historyOf(ctx, key)
+    .select(POINT_COLUMNS)
+    .where('s.run_uuid', '=', runId)
+    .orderBy('metrics.timestamp')
+    .orderBy('metrics.step')
+    .orderBy('metrics.value');
   const limit = options.maxResults;
   if (limit !== undefined) query = query.limit(limit + 1).offset(offset);
   else if (offset > 0) query = query.limit(Number.MAX_SAFE_INTEGER).offset(offset);
   const rows = await query.execute();
   const page = limit !== undefined ? rows.slice(0, limit) : rows;
-  const result: Page<MetricPoint> = { items: page.map((r) => toPoint(r, false)) };
+  const result: Page<MetricPoint> = { items: page.map((r) => toPoint(key, r)) };
   if (limit !== undefined && rows.length > limit) result.nextPageToken = encodePageToken(offset + limit);
   return result;
 }
@@ -56,18 +60,16 @@ export async function getMetricHistoryBulk(
   maxResults: number,
 ): Promise<MetricPoint[]> {
   if (runIds.length === 0) return [];
-  const rows = await ctx.db
-    .selectFrom('metrics')
-    .selectAll()
-    .where('run_uuid', 'in', runIds)
-    .where('key', '=', key)
-    .orderBy('run_uuid')
-    .orderBy('timestamp')
-    .orderBy('step')
-    .orderBy('value')
+  const rows = await historyOf(ctx, key)
+    .select([...POINT_COLUMNS, 's.run_uuid'])
+    .where('s.run_uuid', 'in', runIds)
+    .orderBy('s.run_uuid')
+    .orderBy('metrics.timestamp')
+    .orderBy('metrics.step')
+    .orderBy('metrics.value')
     .limit(maxResults)
     .execute();
-  return rows.map((r) => toPoint(r, true));
+  return rows.map((r) => toPoint(key, r));
 }
 
 /** Up to maxResults steps spread evenly over the sorted steps within [start, end], plus the last one. */
@@ -99,12 +101,10 @@ export async function getMetricHistoryBulkInterval(
     );
   }
   if (runIds.length === 0) return [];
-  const stepRows = await ctx.db
-    .selectFrom('metrics')
-    .select(['run_uuid', 'step'])
+  const stepRows = await historyOf(ctx, key)
+    .select(['s.run_uuid', 'metrics.step'])
     .distinct()
-    .where('run_uuid', 'in', runIds)
-    .where('key', '=', key)
+    .where('s.run_uuid', 'in', runIds)
     .execute();
   const perRun = new Map<string, { min: number; max: number }>();
   const all = new Set<number>();
@@ -128,18 +128,16 @@ export async function getMetricHistoryBulkInterval(
   const wanted = [...steps];
   const out: MetricPoint[] = [];
   for (const runId of runIds) {
-    const rows = await ctx.db
-      .selectFrom('metrics')
-      .selectAll()
-      .where('run_uuid', '=', runId)
-      .where('key', '=', key)
-      .where('step', 'in', wanted)
-      .orderBy('step')
-      .orderBy('timestamp')
-      .orderBy('value')
+    const rows = await historyOf(ctx, key)
+      .select(POINT_COLUMNS)
+      .where('s.run_uuid', '=', runId)
+      .where('metrics.step', 'in', wanted)
+      .orderBy('metrics.step')
+      .orderBy('metrics.timestamp')
+      .orderBy('metrics.value')
       .limit(25_000)
       .execute();
-    for (const r of rows) out.push(toPoint(r, true));
+    for (const r of rows) out.push({ ...toPoint(key, r), run_id: runId });
   }
   return out;
 }

@@ -49,7 +49,11 @@ export async function loadRuns(ctx: StoreContext, rows: RunRow[]): Promise<Run[]
     const [p, t, m, i, it] = await Promise.all([
       ctx.db.selectFrom('params').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
       ctx.db.selectFrom('tags').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
-      ctx.db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ids).execute(),
+      ctx.db
+        .selectFrom('latest_metrics')
+        .select(['run_uuid', 'key', 'value', 'is_nan', 'timestamp', 'step'])
+        .where('run_uuid', 'in', ids)
+        .execute(),
       ctx.db
         .selectFrom('run_inputs')
         .innerJoin('datasets', 'datasets.dataset_uuid', 'run_inputs.dataset_uuid')
@@ -69,7 +73,7 @@ export async function loadRuns(ctx: StoreContext, rows: RunRow[]): Promise<Run[]
     ]);
     for (const [k, v] of group(p, (r: Param) => ({ key: r.key, value: r.value }))) params.set(k, v);
     for (const [k, v] of group(t, (r: Tag) => ({ key: r.key, value: r.value }))) tags.set(k, v);
-    for (const [k, v] of group(m, (r: Database['latest_metrics']) => ({
+    for (const [k, v] of group(m, (r: Omit<Database['latest_metrics'], 'series_id'>) => ({
       key: r.key,
       value: r.is_nan ? NaN : r.value,
       timestamp: r.timestamp,

@@ -32,13 +32,18 @@ export async function findRunRow(db: Db, runId: string): Promise<RunRow> {
 export async function activeRunRow(db: Db, runId: string): Promise<RunRow> {
   const row = await findRunRow(db, runId);
   if (row.lifecycle_stage !== 'active') {
-    throw invalidParam(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+    throw invalidParam(
+      `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+    );
   }
   return row;
 }
 
 export async function createRun(ctx: StoreContext, input: CreateRunInput): Promise<Run> {
-  const tags = (input.tags ?? []).map((t) => ({ key: t.key, value: truncate(t.value, LIMITS.runTagValueLength) }));
+  const tags = (input.tags ?? []).map((t) => ({
+    key: t.key,
+    value: truncate(t.value, LIMITS.runTagValueLength),
+  }));
   for (const t of tags) {
     validateKey(t.key);
     validateLength('Tag key', t.key, LIMITS.entityKeyLength);
@@ -103,7 +108,11 @@ export async function updateRun(ctx: StoreContext, runId: string, input: UpdateR
   });
 }
 
-export async function setRunLifecycle(ctx: StoreContext, runId: string, stage: 'active' | 'deleted'): Promise<void> {
+export async function setRunLifecycle(
+  ctx: StoreContext,
+  runId: string,
+  stage: 'active' | 'deleted',
+): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     await findRunRow(trx, runId);
     await trx
@@ -120,7 +129,9 @@ export async function upsertTags(trx: Transaction<Database>, runId: string, tags
   await trx
     .insertInto('tags')
     .values(unique.map((t) => ({ run_uuid: runId, key: t.key, value: t.value })))
-    .onConflict((oc) => oc.columns(['run_uuid', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+    .onConflict((oc) =>
+      oc.columns(['run_uuid', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
+    )
     .execute();
   const name = unique.find((t) => t.key === RUN_NAME_TAG);
   if (name) await trx.updateTable('runs').set({ name: name.value }).where('run_uuid', '=', runId).execute();

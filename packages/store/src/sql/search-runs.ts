@@ -1,5 +1,7 @@
 import { decodePageToken, encodePageToken, validateExperimentId } from '@ferry/core';
 import type { Page, Run } from '@ferry/core';
+import { sql } from 'kysely';
+import type { SqlBool } from 'kysely';
 import type { SearchRunsInput } from '../tracking-store.js';
 import type { StoreContext } from './context.js';
 import { compileRunFilter, runOrderBy } from './compile-run-search.js';
@@ -17,7 +19,15 @@ export async function searchRuns(ctx: StoreContext, input: SearchRunsInput): Pro
     .where('runs.experiment_id', 'in', input.experimentIds.map(Number))
     .where('runs.lifecycle_stage', 'in', lifecycleStages(input.viewType));
   for (const clause of input.filter ?? []) query = query.where(compileRunFilter(clause));
-  for (const term of runOrderBy(input.orderBy ?? [])) query = query.orderBy(term.expr, term.direction);
+  const { joins, terms } = runOrderBy(input.orderBy ?? []);
+  for (const j of joins) {
+    query = query.leftJoin(sql.table(j.table).as(j.alias) as never, (join) =>
+      join.on(
+        sql<SqlBool>`${sql.ref(`${j.alias}.run_uuid`)} = runs.run_uuid and ${sql.ref(`${j.alias}.key`)} = ${j.key}`,
+      ),
+    );
+  }
+  for (const term of terms) query = query.orderBy(term.expr, term.direction);
   const rows = await query
     .limit(input.maxResults + 1)
     .offset(offset)
