@@ -76,10 +76,17 @@ export interface RunInputs {
   model_inputs?: ModelInput[];
 }
 
+export interface RunOutputs {
+  model_outputs?: { model_id: string; step: number }[];
+}
+
 export interface Run {
   info: RunInfo;
   data: { metrics?: Metric[]; params?: Param[]; tags?: Tag[] };
+  /** Always present, `{}` when empty, as MLflow 3.x sends it. */
   inputs: RunInputs;
+  /** Present (`{}` when empty) on runs that are read back; MLflow omits it from runs/create. */
+  outputs?: RunOutputs;
 }
 
 /** What one log-batch carries; log-metric, log-parameter and set-tag are batches of one. */

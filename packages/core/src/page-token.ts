@@ -11,7 +11,10 @@ export function encodePageToken(offset: number): string {
 /** Returns the offset of a token; 0 for no token. Throws INVALID_PARAMETER_VALUE for a bad one. */
 export function decodePageToken(token: string | undefined | null): number {
   if (!token) return 0;
-  if (!/^[A-Za-z0-9+/=_-]+$/.test(token)) throw invalidParam('Invalid page token, could not base64-decode');
+  // Strict like Python's b64decode: whole 4-character groups, padding only at the end.
+  if (token.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(token)) {
+    throw invalidParam('Invalid page token, could not base64-decode');
+  }
   const decoded = Buffer.from(token, 'base64').toString('utf8');
   let parsed: unknown;
   try {

@@ -49,6 +49,7 @@ export class SqlTrackingStore implements TrackingStore {
     if (this.config.migrate === false) return;
     const outcome = await migrateToLatest(this.ctx.db as Kysely<unknown>, this.config.adapter);
     if (outcome.error !== undefined) throw outcome.error;
+    await experiments.placeDefaultExperiment(this.ctx);
   }
 
   async close(): Promise<void> {

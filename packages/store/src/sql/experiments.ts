@@ -129,6 +129,19 @@ async function findRow(
   return row;
 }
 
+/**
+ * The Default experiment is created by the schema migration, which cannot know the server's artifact
+ * root; it gets `<root>/0` on first open, like any experiment created later.
+ */
+export async function placeDefaultExperiment(ctx: StoreContext): Promise<void> {
+  await ctx.db
+    .updateTable('experiments')
+    .set({ artifact_location: artifactLocationFor(ctx.defaultArtifactRoot, 0) })
+    .where('experiment_id', '=', 0)
+    .where('artifact_location', '=', '')
+    .execute();
+}
+
 export async function getExperiment(ctx: StoreContext, id: string): Promise<Experiment> {
   const row = await findRow(ctx, id);
   const tags = await loadTags(ctx, [row.experiment_id]);

@@ -60,8 +60,7 @@ async function insertParams(trx: Transaction<Database>, runId: string, params: P
     if (old !== undefined && old !== p.value) {
       throw invalidParam(
         `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old}' ` +
-          `for run ID='${runId}'. Attempted logging new value '${p.value}'.\n\nThe cause of this error is typically ` +
-          'due to repeated calls to an individual run_id event logging.',
+          `for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
       );
     }
   }

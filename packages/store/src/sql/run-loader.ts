@@ -109,6 +109,6 @@ export async function loadRuns(ctx: StoreContext, rows: RunRow[]): Promise<Run[]
     if (p) data.params = p;
     if (t) data.tags = t;
     const di = inputs.get(row.run_uuid);
-    return { info: toRunInfo(row), data, inputs: di ? { dataset_inputs: di } : {} };
+    return { info: toRunInfo(row), data, inputs: di ? { dataset_inputs: di } : {}, outputs: {} };
   });
 }

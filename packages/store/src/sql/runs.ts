@@ -80,8 +80,8 @@ export async function createRun(ctx: StoreContext, input: CreateRunInput): Promi
       .execute();
     return row;
   });
-  const [run] = await loadRuns(ctx, [row]);
-  return run as Run;
+  const [{ outputs: _outputs, ...run }] = (await loadRuns(ctx, [row])) as [Run];
+  return run;
 }
 
 export async function getRun(ctx: StoreContext, runId: string): Promise<Run> {
