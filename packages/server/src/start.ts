@@ -30,6 +30,9 @@ function localPath(destination: string): string {
   return destination.startsWith('file:') ? fileURLToPath(destination) : resolve(destination);
 }
 
+/** How long in-flight requests get to finish on shutdown before their connections are cut. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
 /** Opens the stores (running migrations), then listens. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const destination = localPath(config.artifactsDestination);
@@ -58,7 +61,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((done) => server.close(() => done()));
+        const closed = new Promise<void>((done) => server.close(() => done()));
+        // Connections busy at close time become idle keep-alive sockets once their response is sent;
+        // close those as they appear, and give stragglers a deadline.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DEADLINE_MS);
+        try {
+          await closed;
+        } finally {
+          clearInterval(sweep);
+          clearTimeout(deadline);
+        }
         await store.close();
       })();
       return closing;

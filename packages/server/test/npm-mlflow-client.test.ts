@@ -8,7 +8,6 @@ import type { RunningServer } from '../src/index.js';
 
 // The npm `mlflow` package (2.0.7) is a third-party MLflow client: it must work against Ferry unchanged.
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const MLflow = require('mlflow') as new (options: { endpoint: string }) => {
   Experiments: Record<string, (args?: Record<string, unknown>) => Promise<Record<string, unknown>>>;
   Runs: Record<string, (args?: Record<string, unknown>) => Promise<Record<string, unknown>>>;

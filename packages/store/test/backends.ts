@@ -140,7 +140,20 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
       }
     },
     async drop() {
-      await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await withAdminClient(async (client) => {
+        // pg's Pool.end() resolves before its connections are gone. Dropping WITH (FORCE) while a
+        // backend is still exiting makes the server send it a FATAL, which an idle pooled client turns
+        // into an 'error' event; so give closed stores' backends a moment to leave first.
+        for (let i = 0; i < 200; i++) {
+          const { rows } = await client.query<{ n: string }>(
+            'select count(*) as n from pg_stat_activity where datname = $1',
+            [name],
+          );
+          if (Number(rows[0]?.n) === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
     },
   };
 }
