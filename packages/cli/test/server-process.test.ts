@@ -88,11 +88,15 @@ describe('the ferry server process', () => {
     const url = new URL(`${server.url}/api/2.0/mlflow-artifacts/artifacts/0/slow/artifacts/big.bin`);
     const chunk = Buffer.alloc(64 * 1024, 7);
     const response = new Promise<{ status: number; body: string }>((done, fail) => {
-      const req = request(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => done({ status: res.statusCode ?? 0, body }));
-      });
+      const req = request(
+        url,
+        { method: 'PUT', headers: { 'content-type': 'application/octet-stream' } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', fail);
       req.write(chunk);
       // Signal while the body is still arriving, then finish it.
@@ -127,7 +131,12 @@ describe('the ferry server process', () => {
         try {
           const res = await api(first.url, 'runs/log-batch', {
             run_id: runId,
-            metrics: Array.from({ length: 50 }, (_, i) => ({ key: 'm', value: i, timestamp: step, step: step * 50 + i })),
+            metrics: Array.from({ length: 50 }, (_, i) => ({
+              key: 'm',
+              value: i,
+              timestamp: step,
+              step: step * 50 + i,
+            })),
           });
           if (JSON.stringify(res) !== '{}') throw new Error(JSON.stringify(res));
           acknowledged = step + 1;
@@ -143,9 +152,7 @@ describe('the ferry server process', () => {
 
     const second = await ferry(['server', '--port', '0'], dir);
     children.push(second.child);
-    const res = await fetch(
-      `${second.url}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=m`,
-    );
+    const res = await fetch(`${second.url}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=m`);
     const { metrics } = (await res.json()) as { metrics: { step: number }[] };
     // Every acknowledged batch is there in full; an unacknowledged one is there entirely or not at all.
     expect(metrics.length % 50).toBe(0);

@@ -29,7 +29,8 @@ export const LIMITS = {
   historyIntervalMaxResults: 2500,
 } as const;
 
-const KEY_CHARS = /^[/\w.\- :]*$/;
+// Python's `\w` is Unicode-aware: letters and digits of any script, and underscore.
+const KEY_CHARS = /^[/\p{L}\p{N}_.\- :]*$/u;
 
 /** Names of params, metrics and tags: MLflow's character set, and no names that resolve to other paths. */
 export function validateKey(key: string): void {

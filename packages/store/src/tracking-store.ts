@@ -98,7 +98,7 @@ export interface TrackingStore {
     key: string,
     options?: { maxResults?: number; pageToken?: string },
   ): Promise<Page<MetricPoint>>;
-  /** Up to maxResults points per run, all steps (UI charts). */
+  /** The runs' histories of one metric, ordered by run id then time, capped at maxResults points in all. */
   getMetricHistoryBulk(runIds: string[], key: string, maxResults: number): Promise<MetricPoint[]>;
   /** Per run, points at up to maxResults steps spread evenly over the step range. */
   getMetricHistoryBulkInterval(input: HistoryBulkIntervalInput): Promise<MetricPoint[]>;

@@ -233,6 +233,20 @@ describe.each(BACKENDS)('TrackingStore conformance on $name', (backend) => {
       for (const call of calls) await expectFerryError(call(), 'RESOURCE_DOES_NOT_EXIST', 'id=999999');
     });
 
+    it('reports integer experiment ids beyond the 64-bit range as unknown, on every backend', async () => {
+      // No experiment can have these ids; the answer must be a FerryError, not a driver error.
+      for (const id of ['99999999999999999999', '9223372036854775807', '-9223372036854775809']) {
+        await expectFerryError(
+          store.getExperiment(id),
+          'RESOURCE_DOES_NOT_EXIST',
+          `No Experiment with id=${id}`,
+        );
+        await expectFerryError(store.createRun({ experimentId: id }), 'RESOURCE_DOES_NOT_EXIST');
+        const page = await store.searchRuns({ experimentIds: [id], maxResults: 10 });
+        expect(page.items).toEqual([]);
+      }
+    });
+
     it('renames active experiments, freeing the old name and bumping last_update_time', async () => {
       freezeTime(1_000_000);
       const id = await store.createExperiment({ name: 'old' });
@@ -1137,6 +1151,25 @@ describe.each(BACKENDS)('TrackingStore conformance on $name', (backend) => {
       await store.logBatch(run, { params: [{ key: k250, value: longParam }] });
     });
 
+    it('keeps 64-bit steps and millisecond timestamps exactly', async () => {
+      const step = 2 ** 40 + 1;
+      const timestamp = 1_700_000_000_456;
+      await store.logBatch(run, { metrics: [metric('big', 0.25, step, timestamp)] });
+      expect(latestMetric(await store.getRun(run), 'big')).toStrictEqual({
+        key: 'big',
+        value: 0.25,
+        step,
+        timestamp,
+      });
+      expect(points(await history('big'))).toEqual([[step, timestamp, 0.25]]);
+      const id = await runId(exp, { startTime: 1_700_000_000_123 });
+      await store.updateRun(id, { endTime: 1_700_000_999_999 });
+      expect((await store.getRun(id)).info).toMatchObject({
+        start_time: 1_700_000_000_123,
+        end_time: 1_700_000_999_999,
+      });
+    });
+
     it('validates metric steps and timestamps', async () => {
       await expectFerryError(
         store.logBatch(run, { metrics: [metric('m', 1, 1.5)] }),
@@ -1710,15 +1743,16 @@ describe.each(BACKENDS)('TrackingStore conformance on $name', (backend) => {
       expect(await store.getMetricHistoryBulk([r3], 'm', 1000)).toEqual([]);
     });
 
-    it('getMetricHistoryBulk returns up to maxResults points per run', async () => {
+    it('getMetricHistoryBulk returns up to maxResults points in all, ordered by run then time', async () => {
       const r1 = await runId(exp);
       const r2 = await runId(exp);
       for (const id of [r1, r2])
         await store.logBatch(id, { metrics: range(5).map((i) => metric('m', i, i, i)) });
-      const got = await store.getMetricHistoryBulk([r1, r2], 'm', 3);
+      const [first, second] = [r1, r2].sort();
+      const got = await store.getMetricHistoryBulk([r1, r2], 'm', 7);
       const perRun = (id: string) => got.filter((p) => p.run_id === id).map((p) => p.step);
-      expect(perRun(r1)).toEqual([0, 1, 2]);
-      expect(perRun(r2)).toEqual([0, 1, 2]);
+      expect(perRun(first!)).toEqual([0, 1, 2, 3, 4]);
+      expect(perRun(second!)).toEqual([0, 1]);
     });
 
     describe('getMetricHistoryBulkInterval', () => {

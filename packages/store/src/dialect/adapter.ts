@@ -15,6 +15,8 @@ export interface DialectAdapter {
   compactTable<T extends string, C extends string>(table: CreateTableBuilder<T, C>): CreateTableBuilder<T, C>;
   /** True when an error from the driver is a unique/primary key violation. */
   isUniqueViolation(error: unknown): boolean;
+  /** True for errors a transaction may simply be retried after (deadlock, serialization failure, busy). */
+  isTransient(error: unknown): boolean;
   /** Largest number of bound parameters one statement may carry. */
   readonly maxParameters: number;
   /** A human-readable location for logs (never includes a password). */

@@ -15,24 +15,34 @@ export function postgresAdapter(connectionString: string, poolSize = 10): Dialec
     name: 'postgresql',
     description: url.toString(),
     createDialect() {
-      return new PostgresDialect({
-        pool: new pg.Pool({
-          connectionString,
-          max: poolSize,
-          types: {
-            getTypeParser: ((oid: number, format?: string) =>
-              oid === INT8_OID
-                ? (v: string) => Number(v)
-                : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-          },
-        }),
+      const pool = new pg.Pool({
+        connectionString,
+        max: poolSize,
+        types: {
+          getTypeParser: ((oid: number, format?: string) =>
+            oid === INT8_OID
+              ? (v: string) => Number(v)
+              : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        },
       });
+      // A pooled connection the server drops while idle (restart, failover, idle timeout) is reported
+      // on the pool; without a listener that event would crash the process. The pool discards the
+      // client and the next query opens a fresh connection.
+      pool.on('error', (error) => {
+        console.error(`ferry: idle PostgreSQL connection lost (${error.message}); it will be replaced`);
+      });
+      return new PostgresDialect({ pool });
     },
     autoIncrementType: 'bigserial',
     autoIncrement: (col) => col.primaryKey(),
     compactTable: (table) => table,
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
+    isTransient: (error) =>
+      typeof error === 'object' &&
+      error !== null &&
+      'code' in error &&
+      (error.code === '40P01' || error.code === '40001'),
     maxParameters: 60_000,
   };
 }

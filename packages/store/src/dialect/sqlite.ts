@@ -37,6 +37,11 @@ export function sqliteAdapter(file: string): DialectAdapter {
       'code' in error &&
       typeof error.code === 'string' &&
       (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
+    isTransient: (error) =>
+      typeof error === 'object' &&
+      error !== null &&
+      'code' in error &&
+      (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_BUSY_SNAPSHOT'),
     maxParameters: 32_000,
   };
 }

@@ -30,7 +30,7 @@ export function compileExperimentFilter(
   return compare(sql.ref(column), clause.comparator, clause.value);
 }
 
-/** ORDER BY terms for an experiment search, with MLflow's default order and id tie-breaker. */
+/** ORDER BY terms for an experiment search: MLflow's default order, else the keys then `experiment_id DESC`. */
 export function experimentOrderBy(orderBy: OrderBy[]): OrderTerm[] {
   if (orderBy.length === 0) {
     return [
@@ -42,7 +42,7 @@ export function experimentOrderBy(orderBy: OrderBy[]): OrderTerm[] {
     nullsLast(sql.ref(ATTRIBUTE_COLUMNS[o.key] ?? 'experiments.name'), o.ascending),
   );
   if (!orderBy.some((o) => o.key === 'experiment_id')) {
-    terms.push({ expr: sql.ref('experiments.experiment_id'), direction: 'asc' });
+    terms.push({ expr: sql.ref('experiments.experiment_id'), direction: 'desc' });
   }
   return terms;
 }

@@ -16,3 +16,18 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * Runs a transaction, retrying it when the database aborted it for reasons that say nothing about
+ * the data (a deadlock between concurrent writers, a busy SQLite file held by another process).
+ */
+export async function retryTransient<T>(ctx: StoreContext, work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !ctx.adapter.isTransient(error)) throw error;
+      await new Promise((r) => setTimeout(r, attempt * 5 + Math.random() * 10));
+    }
+  }
+}

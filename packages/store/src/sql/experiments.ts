@@ -120,6 +120,8 @@ async function findRow(
   id: string,
 ): Promise<ExperimentRow> {
   validateExperimentId(id);
+  // An integer no experiment id can reach (beyond int64 / 2^53) is simply unknown.
+  if (!Number.isSafeInteger(Number(id))) throw notFound(`No Experiment with id=${id} exists`);
   const row = await ctx.db
     .selectFrom('experiments')
     .selectAll()

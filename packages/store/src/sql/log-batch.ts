@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { RawBuilder, Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { StoreContext } from './context.js';
-import { chunks } from './context.js';
+import { chunks, retryTransient } from './context.js';
 import { activeRunRow, upsertTags } from './runs.js';
 
 /** A point as stored, before its series id is known. */
@@ -89,7 +89,9 @@ async function insertMetrics(
   // keeps the old values still returns the row, which a conditional DO UPDATE ... WHERE would not).
   const series = await trx
     .insertInto('latest_metrics')
-    .values([...latest.values()].map((p) => ({ run_uuid: runId, ...p })))
+    .values(
+      [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : 1)).map((p) => ({ run_uuid: runId, ...p })),
+    )
     .onConflict((oc) =>
       oc.columns(['run_uuid', 'key']).doUpdateSet({
         timestamp: ifNewer('timestamp'),
@@ -127,10 +129,17 @@ export async function logBatch(ctx: StoreContext, runId: string, batch: LogBatch
     params: batch.params ?? [],
     tags: batch.tags ?? [],
   });
-  await ctx.db.transaction().execute(async (trx) => {
-    await activeRunRow(trx, runId);
-    await insertParams(trx, runId, params);
-    await upsertTags(trx, runId, tags);
-    await insertMetrics(ctx, trx, runId, metrics);
-  });
+  // Rows go in key order, so concurrent batches touching the same keys lock them in the same order.
+  const byKey = <T extends { key: string }>(a: T, b: T): number =>
+    a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  params.sort(byKey);
+  tags.sort(byKey);
+  await retryTransient(ctx, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      await activeRunRow(trx, runId);
+      await insertParams(trx, runId, params);
+      await upsertTags(trx, runId, tags);
+      await insertMetrics(ctx, trx, runId, metrics);
+    }),
+  );
 }

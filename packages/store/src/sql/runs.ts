@@ -125,7 +125,7 @@ export async function setRunLifecycle(
 
 export async function upsertTags(trx: Transaction<Database>, runId: string, tags: Tag[]): Promise<void> {
   if (tags.length === 0) return;
-  const unique = [...new Map(tags.map((t) => [t.key, t])).values()];
+  const unique = [...new Map(tags.map((t) => [t.key, t])).values()].sort((a, b) => (a.key < b.key ? -1 : 1));
   await trx
     .insertInto('tags')
     .values(unique.map((t) => ({ run_uuid: runId, key: t.key, value: t.value })))

@@ -16,7 +16,7 @@ export async function searchRuns(ctx: StoreContext, input: SearchRunsInput): Pro
   let query = ctx.db
     .selectFrom('runs')
     .selectAll('runs')
-    .where('runs.experiment_id', 'in', input.experimentIds.map(Number))
+    .where('runs.experiment_id', 'in', [...input.experimentIds.map(Number).filter(Number.isSafeInteger), -1])
     .where('runs.lifecycle_stage', 'in', lifecycleStages(input.viewType));
   for (const clause of input.filter ?? []) query = query.where(compileRunFilter(clause));
   const { joins, terms } = runOrderBy(input.orderBy ?? []);

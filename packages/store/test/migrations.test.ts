@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { Kysely } from 'kysely';
+import { migrateToLatest } from '../src/index.js';
+import type { SqlTrackingStore } from '../src/index.js';
+import { BACKENDS, newStore } from './backends.js';
+import type { Backend, TestDatabase } from './backends.js';
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** Runs `fn` on a fresh, empty database of the backend and drops it afterwards. */
+async function withDatabase(backend: Backend, fn: (database: TestDatabase) => Promise<void>): Promise<void> {
+  const database = await backend.createDatabase();
+  try {
+    await fn(database);
+  } finally {
+    await database.drop();
+  }
+}
+
+async function closeAll(stores: SqlTrackingStore[]): Promise<void> {
+  await Promise.allSettled(stores.map((s) => s.close()));
+}
+
+async function appliedMigrations(database: TestDatabase): Promise<string[]> {
+  return (await database.query('select name from ferry_migrations order by name')).map((r) =>
+    String(r['name']),
+  );
+}
+
+async function count(database: TestDatabase, sqlText: string): Promise<number> {
+  return Number((await database.query(sqlText))[0]?.['n']);
+}
+
+describe.each(BACKENDS)('migrations on $name', (backend) => {
+  it('opening a store twice on one database migrates once; the second open is a no-op', async () => {
+    await withDatabase(backend, async (database) => {
+      const stores: SqlTrackingStore[] = [];
+      try {
+        const first = newStore(database.adapter());
+        stores.push(first);
+        await first.open();
+        const exp = await first.createExperiment({ name: 'kept', tags: [{ key: 'k', value: 'v' }] });
+        const run = (await first.createRun({ experimentId: exp, runName: 'r', startTime: 5 })).info.run_id;
+        await first.logBatch(run, {
+          metrics: [{ key: 'm', value: 1.5, step: 2, timestamp: 3 }],
+          params: [{ key: 'p', value: '1' }],
+        });
+        await first.close();
+        expect(await appliedMigrations(database)).toEqual(['0001-tracking']);
+
+        const second = newStore(database.adapter());
+        stores.push(second);
+        await second.open();
+        await second.open();
+        expect(await appliedMigrations(database)).toEqual(['0001-tracking']);
+        expect(await count(database, 'select count(*) as n from experiments where experiment_id = 0')).toBe(
+          1,
+        );
+        expect(await second.getExperiment(exp)).toMatchObject({
+          name: 'kept',
+          tags: [{ key: 'k', value: 'v' }],
+        });
+        const got = await second.getRun(run);
+        expect(got.info.run_name).toBe('r');
+        expect(got.data.params).toEqual([{ key: 'p', value: '1' }]);
+        expect(got.data.metrics).toEqual([{ key: 'm', value: 1.5, step: 2, timestamp: 3 }]);
+        expect((await second.getExperiment('0')).artifact_location).toBe('mlflow-artifacts:/0');
+        // Still writable, and ids continue after the existing ones.
+        const next = await second.createExperiment({ name: 'after-reopen' });
+        expect(Number(next)).toBeGreaterThan(Number(exp));
+      } finally {
+        await closeAll(stores);
+      }
+    });
+  });
+
+  it('migrateToLatest applies everything the first time and nothing afterwards', async () => {
+    await withDatabase(backend, async (database) => {
+      const adapter = database.adapter();
+      const db = new Kysely<unknown>({ dialect: adapter.createDialect() });
+      try {
+        expect(await migrateToLatest(db, adapter)).toEqual({ applied: ['0001-tracking'] });
+        expect(await migrateToLatest(db, adapter)).toEqual({ applied: [] });
+        expect(await appliedMigrations(database)).toEqual(['0001-tracking']);
+      } finally {
+        await db.destroy();
+      }
+    });
+  });
+});
+
+describe('migrations on postgresql, concurrently', () => {
+  const backend = BACKENDS.find((b) => b.name === 'postgresql') as Backend;
+
+  it('two stores opening one fresh database at once both succeed, and the schema exists once', async () => {
+    await withDatabase(backend, async (database) => {
+      const stores = [newStore(database.adapter()), newStore(database.adapter())];
+      try {
+        const results = await Promise.allSettled(stores.map((s) => s.open()));
+        expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+        expect(await appliedMigrations(database)).toEqual(['0001-tracking']);
+        expect(
+          await count(
+            database,
+            "select count(*) as n from information_schema.tables where table_name = 'experiments'",
+          ),
+        ).toBe(1);
+        expect(await count(database, 'select count(*) as n from experiments')).toBe(1);
+        const [a, b] = stores as [SqlTrackingStore, SqlTrackingStore];
+        const id = await a.createExperiment({ name: 'seen-by-both' });
+        expect((await b.getExperiment(id)).name).toBe('seen-by-both');
+        expect((await b.getExperiment('0')).artifact_location).toBe('mlflow-artifacts:/0');
+      } finally {
+        await closeAll(stores);
+      }
+    });
+  });
+
+  it('of five concurrent migrateToLatest calls exactly one applies the migration', async () => {
+    await withDatabase(backend, async (database) => {
+      const adapter = database.adapter();
+      const dbs = range(5).map(() => new Kysely<unknown>({ dialect: adapter.createDialect() }));
+      try {
+        const outcomes = await Promise.all(dbs.map((db) => migrateToLatest(db, adapter)));
+        expect(outcomes.filter((o) => o.error !== undefined)).toEqual([]);
+        expect(outcomes.map((o) => o.applied.length).sort()).toEqual([0, 0, 0, 0, 1]);
+        expect(await appliedMigrations(database)).toEqual(['0001-tracking']);
+        expect(await count(database, 'select count(*) as n from experiments')).toBe(1);
+      } finally {
+        await Promise.allSettled(dbs.map((db) => db.destroy()));
+      }
+    });
+  });
+});
