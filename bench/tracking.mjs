@@ -5,6 +5,7 @@
 // Prints medians per workload and the ratio to MLflow's figures, and writes bench/results/<store>.json.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,23 +41,39 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-async function post(path, body) {
-  const res = await fetch(`${api}/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+// A plain keep-alive HTTP client: the figures should measure the server, not a heavy client.
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function call(method, path, body) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      `${api}/${path}`,
+      {
+        method,
+        agent,
+        headers:
+          payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          if (res.statusCode !== 200) reject(new Error(`${path}: ${res.statusCode} ${JSON.stringify(json)}`));
+          else resolve(json);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
-async function get(path) {
-  const res = await fetch(`${api}/${path}`);
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const post = (path, body) => call('POST', path, body);
+const get = (path) => call('GET', path);
 
 async function freshBackend(store, dir) {
   if (store === 'sqlite') return { uri: `sqlite:///${join(dir, 'ferry.db')}`, drop: async () => {} };

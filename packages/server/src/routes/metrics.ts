@@ -1,9 +1,6 @@
 import { LIMITS, invalidParam } from '@ferry/core';
-import { metricsJson } from '../http/wire.js';
+import { wireMetrics, withList } from '../http/wire.js';
 import type { ApiRoute } from './route.js';
-
-const jsonText = (text: string): Response =>
-  new Response(text, { headers: { 'content-type': 'application/json' } });
 
 export const metricRoutes: ApiRoute[] = [
   {
@@ -19,9 +16,8 @@ export const metricRoutes: ApiRoute[] = [
         ...(maxResults !== undefined ? { maxResults } : {}),
         ...(pageToken ? { pageToken } : {}),
       });
-      return jsonText(
-        metricsJson(page.items, page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
-      );
+      const body = withList({}, 'metrics', wireMetrics(page.items));
+      return page.nextPageToken ? { ...body, next_page_token: page.nextPageToken } : body;
     },
   },
   {
@@ -48,7 +44,7 @@ export const metricRoutes: ApiRoute[] = [
         ...(startStep !== undefined ? { startStep } : {}),
         ...(endStep !== undefined ? { endStep } : {}),
       });
-      return jsonText(metricsJson(metrics));
+      return withList({}, 'metrics', wireMetrics(metrics));
     },
   },
 ];
@@ -72,7 +68,7 @@ export const ajaxMetricRoutes: ApiRoute[] = [
         LIMITS.historyBulkMaxResults,
       );
       const metrics = await deps.store.getMetricHistoryBulk(runIds, fields.string('metric_key'), maxResults);
-      return jsonText(metricsJson(metrics));
+      return withList({}, 'metrics', wireMetrics(metrics));
     },
   },
 ];

@@ -18,48 +18,72 @@ const RUN_ATTRIBUTE_COLUMNS: Record<string, string> = {
 
 const DATASET_CONTEXT_TAG = 'mlflow.data.context';
 
-function keyValueExists(table: 'params' | 'tags', clause: Comparison): RawBuilder<SqlBool> {
-  const t = sql.table(table);
+/**
+ * A filter on a metric, param or tag as an INNER JOIN: the (run, key) row must exist and satisfy the
+ * condition. (run, key) is unique in each table, so a join never duplicates runs, and it lets the
+ * planner start from whichever side is more selective.
+ */
+export interface FilterJoin {
+  table: 'latest_metrics' | 'params' | 'tags';
+  alias: string;
+  key: string;
+  condition: RawBuilder<unknown>;
+}
+
+export type CompiledFilter = { join: FilterJoin } | { where: RawBuilder<SqlBool> };
+
+function keyValueFilter(table: 'params' | 'tags', clause: Comparison, alias: string): CompiledFilter {
   if (clause.comparator === 'IS NULL') {
-    return sql<SqlBool>`not exists (select 1 from ${t} kv where kv.run_uuid = runs.run_uuid and kv.key = ${clause.key})`;
+    return {
+      where: sql<SqlBool>`not exists (select 1 from ${sql.table(table)} kv where kv.run_uuid = runs.run_uuid and kv.key = ${clause.key})`,
+    };
   }
-  const cond =
+  const condition =
     clause.comparator === 'IS NOT NULL'
       ? sql`1 = 1`
-      : compare(sql.ref('kv.value'), clause.comparator, clause.value);
-  return sql<SqlBool>`exists (select 1 from ${t} kv where kv.run_uuid = runs.run_uuid and kv.key = ${clause.key} and ${cond})`;
+      : compare(sql.ref(`${alias}.value`), clause.comparator, clause.value);
+  return { join: { table, alias, key: clause.key, condition } };
 }
 
 /**
- * One parsed run-filter clause as a WHERE condition on `runs`. Metrics compare the latest value
- * (one primary-key probe per run, never a history scan); a run lacking the key never matches.
+ * One parsed run-filter clause (the `index`-th) as a join or WHERE condition on `runs`. Metrics
+ * compare the latest value — never history; a run lacking the key never matches (but IS NULL).
  */
-export function compileRunFilter(clause: Comparison): RawBuilder<SqlBool> {
+export function compileRunFilter(clause: Comparison, index: number): CompiledFilter {
+  const alias = `f${index}`;
   switch (clause.type) {
     case 'metric': {
-      const cond =
+      const value = sql.ref(`${alias}.value`);
+      const isNan = sql.ref(`${alias}.is_nan`);
+      const condition =
         clause.comparator === '!='
-          ? sql`(lm.is_nan = 1 or lm.value != ${clause.value})`
-          : sql`lm.is_nan = 0 and ${compare(sql.ref('lm.value'), clause.comparator, clause.value)}`;
-      return sql<SqlBool>`exists (select 1 from latest_metrics lm where lm.run_uuid = runs.run_uuid and lm.key = ${clause.key} and ${cond})`;
+          ? sql`(${isNan} = 1 or ${value} != ${clause.value})`
+          : sql`${isNan} = 0 and ${compare(value, clause.comparator, clause.value)}`;
+      return { join: { table: 'latest_metrics', alias, key: clause.key, condition } };
     }
     case 'param':
-      return keyValueExists('params', clause);
+      return keyValueFilter('params', clause, alias);
     case 'tag':
-      return keyValueExists('tags', clause);
+      return keyValueFilter('tags', clause, alias);
     case 'dataset': {
       if (clause.key === 'context') {
-        return sql<SqlBool>`exists (select 1 from input_tags it where it.run_uuid = runs.run_uuid and it.key = ${DATASET_CONTEXT_TAG} and ${compare(sql.ref('it.value'), clause.comparator, clause.value)})`;
+        return {
+          where: sql<SqlBool>`exists (select 1 from input_tags it where it.run_uuid = runs.run_uuid and it.key = ${DATASET_CONTEXT_TAG} and ${compare(sql.ref('it.value'), clause.comparator, clause.value)})`,
+        };
       }
       const column = sql.ref(clause.key === 'digest' ? 'd.digest' : 'd.name');
-      return sql<SqlBool>`exists (select 1 from run_inputs ri join datasets d on d.dataset_uuid = ri.dataset_uuid where ri.run_uuid = runs.run_uuid and ${compare(column, clause.comparator, clause.value)})`;
+      return {
+        where: sql<SqlBool>`exists (select 1 from run_inputs ri join datasets d on d.dataset_uuid = ri.dataset_uuid where ri.run_uuid = runs.run_uuid and ${compare(column, clause.comparator, clause.value)})`,
+      };
     }
     case 'attribute':
-      return compare(
-        sql.ref(RUN_ATTRIBUTE_COLUMNS[clause.key] ?? 'runs.name'),
-        clause.comparator,
-        clause.value,
-      );
+      return {
+        where: compare(
+          sql.ref(RUN_ATTRIBUTE_COLUMNS[clause.key] ?? 'runs.name'),
+          clause.comparator,
+          clause.value,
+        ),
+      };
   }
 }
 

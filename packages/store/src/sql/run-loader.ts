@@ -46,7 +46,7 @@ export async function loadRuns(ctx: StoreContext, rows: RunRow[]): Promise<Run[]
     rows.map((r) => r.run_uuid),
     Math.floor(ctx.adapter.maxParameters / 2),
   )) {
-    const [p, t, m, i, it] = await Promise.all([
+    const [p, t, m, i] = await Promise.all([
       ctx.db.selectFrom('params').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
       ctx.db.selectFrom('tags').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
       ctx.db
@@ -57,7 +57,14 @@ export async function loadRuns(ctx: StoreContext, rows: RunRow[]): Promise<Run[]
       ctx.db
         .selectFrom('run_inputs')
         .innerJoin('datasets', 'datasets.dataset_uuid', 'run_inputs.dataset_uuid')
+        .leftJoin('input_tags', (join) =>
+          join
+            .onRef('input_tags.run_uuid', '=', 'run_inputs.run_uuid')
+            .onRef('input_tags.dataset_uuid', '=', 'run_inputs.dataset_uuid'),
+        )
         .select([
+          'input_tags.key as tag_key',
+          'input_tags.value as tag_value',
           'run_inputs.run_uuid',
           'datasets.dataset_uuid',
           'datasets.name',
@@ -69,7 +76,6 @@ export async function loadRuns(ctx: StoreContext, rows: RunRow[]): Promise<Run[]
         ])
         .where('run_inputs.run_uuid', 'in', ids)
         .execute(),
-      ctx.db.selectFrom('input_tags').selectAll().where('run_uuid', 'in', ids).execute(),
     ]);
     for (const [k, v] of group(p, (r: Param) => ({ key: r.key, value: r.value }))) params.set(k, v);
     for (const [k, v] of group(t, (r: Tag) => ({ key: r.key, value: r.value }))) tags.set(k, v);
@@ -80,24 +86,26 @@ export async function loadRuns(ctx: StoreContext, rows: RunRow[]): Promise<Run[]
       step: r.step,
     })))
       metrics.set(k, v);
-    const inputTags = new Map<string, Tag[]>();
-    for (const r of it) {
-      const id = `${r.run_uuid}/${r.dataset_uuid}`;
-      inputTags.set(id, [...(inputTags.get(id) ?? []), { key: r.key, value: r.value }]);
-    }
+    // One row per (input, tag): fold the tags back into their input.
+    const byInput = new Map<string, DatasetInput>();
     for (const r of i) {
-      const dataset: DatasetInput['dataset'] = {
-        name: r.name,
-        digest: r.digest,
-        source_type: r.source_type,
-        source: r.source,
-      };
-      if (r.schema !== null) dataset.schema = r.schema;
-      if (r.profile !== null) dataset.profile = r.profile;
-      const input: DatasetInput = { dataset };
-      const dt = inputTags.get(`${r.run_uuid}/${r.dataset_uuid}`);
-      if (dt) input.tags = dt;
-      inputs.set(r.run_uuid, [...(inputs.get(r.run_uuid) ?? []), input]);
+      const id = `${r.run_uuid}/${r.dataset_uuid}`;
+      let input = byInput.get(id);
+      if (!input) {
+        const dataset: DatasetInput['dataset'] = {
+          name: r.name,
+          digest: r.digest,
+          source_type: r.source_type,
+          source: r.source,
+        };
+        if (r.schema !== null) dataset.schema = r.schema;
+        if (r.profile !== null) dataset.profile = r.profile;
+        input = { dataset };
+        byInput.set(id, input);
+        inputs.set(r.run_uuid, [...(inputs.get(r.run_uuid) ?? []), input]);
+      }
+      if (r.tag_key !== null && r.tag_value !== null)
+        (input.tags ??= []).push({ key: r.tag_key, value: r.tag_value });
     }
   }
   return rows.map((row) => {

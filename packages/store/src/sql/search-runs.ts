@@ -18,7 +18,19 @@ export async function searchRuns(ctx: StoreContext, input: SearchRunsInput): Pro
     .selectAll('runs')
     .where('runs.experiment_id', 'in', [...input.experimentIds.map(Number).filter(Number.isSafeInteger), -1])
     .where('runs.lifecycle_stage', 'in', lifecycleStages(input.viewType));
-  for (const clause of input.filter ?? []) query = query.where(compileRunFilter(clause));
+  for (const [i, clause] of (input.filter ?? []).entries()) {
+    const compiled = compileRunFilter(clause, i);
+    if ('where' in compiled) {
+      query = query.where(compiled.where);
+    } else {
+      const { table, alias, key, condition } = compiled.join;
+      query = query.innerJoin(sql.table(table).as(alias) as never, (join) =>
+        join.on(
+          sql<SqlBool>`${sql.ref(`${alias}.run_uuid`)} = runs.run_uuid and ${sql.ref(`${alias}.key`)} = ${key} and ${condition}`,
+        ),
+      );
+    }
+  }
   const { joins, terms } = runOrderBy(input.orderBy ?? []);
   for (const j of joins) {
     query = query.leftJoin(sql.table(j.table).as(j.alias) as never, (join) =>
