@@ -161,6 +161,36 @@ describe('the ferry server process', () => {
     expect(await second.exited).toBe(0);
   });
 
+  it('runs several workers on one SQLite file: concurrent writes all land, SIGTERM stops them all', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ferry-cli-'));
+    const server = await ferry(
+      ['server', '--port', '0', '--workers', '2', '--static-prefix', '/mlflow'],
+      dir,
+    );
+    children.push(server.child);
+    const base = `${server.url}/mlflow`;
+    const { run } = (await api(base, 'runs/create', { experiment_id: '0' })) as {
+      run: { info: { run_id: string } };
+    };
+    // Fresh connections spread over both workers, all writing the same run at once.
+    const writes = Array.from({ length: 200 }, (_, i) =>
+      fetch(`${base}/api/2.0/mlflow/runs/log-metric`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ run_id: run.info.run_id, key: 'm', value: i, timestamp: i, step: i }),
+      }).then((r) => r.status),
+    );
+    expect(new Set(await Promise.all(writes))).toEqual(new Set([200]));
+    const history = await fetch(
+      `${base}/api/2.0/mlflow/metrics/get-history?run_id=${run.info.run_id}&metric_key=m`,
+    );
+    expect(((await history.json()) as { metrics: unknown[] }).metrics).toHaveLength(200);
+    expect((await fetch(`${server.url}/health`)).status).toBe(404);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output().match(/listening on/g)).toHaveLength(2);
+  });
+
   it('applies migrations with `ferry db upgrade` and is idempotent', async () => {
     dir = await mkdtemp(join(tmpdir(), 'ferry-cli-'));
     const uri = `sqlite:///${join(dir, 'up.db')}`;

@@ -32,6 +32,8 @@ function mount(app: Hono, deps: AppDeps, prefix: string, route: ApiRoute): void 
 }
 
 export interface AppOptions {
+  /** Serve every route under this path prefix (`mlflow server --static-prefix`), e.g. `/mlflow`. */
+  staticPrefix?: string;
   /** Receives unexpected errors (bugs, lost database connections); expected ones are answered, not logged. */
   log?: (message: string, error: unknown) => void;
 }
@@ -42,7 +44,10 @@ export interface AppOptions {
  */
 export function createApp(deps: AppDeps, options: AppOptions = {}): Hono {
   const log = options.log ?? ((message, error) => console.error(`ferry: ${message}:`, error));
-  const app = new Hono();
+  const prefix = normalizePrefix(options.staticPrefix);
+  const root = new Hono();
+  root.onError((error) => errorResponse(error, log));
+  const app = prefix ? root.basePath(prefix) : root;
   const version = deps.version ?? FERRY_VERSION;
   const allRoutes: { prefix: string; route: ApiRoute }[] = [];
   for (const prefix of PREFIXES) {
@@ -61,9 +66,9 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Hono {
   const knownPaths = new Map<string, Set<string>>();
   for (const { prefix, route } of allRoutes) {
     const path = `${prefix}${route.path}`;
-    knownPaths.set(path, (knownPaths.get(path) ?? new Set()).add(route.method));
+    knownPaths.set(`${prefix}${path}`, (knownPaths.get(`${prefix}${path}`) ?? new Set()).add(route.method));
   }
-  app.notFound((c) => {
+  root.notFound((c) => {
     const path = new URL(c.req.url).pathname;
     const methods = knownPaths.get(path);
     if (methods) {
@@ -78,8 +83,12 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Hono {
     }
     return c.json({ error_code: 'ENDPOINT_NOT_FOUND', message: `No endpoint ${c.req.method} ${path}` }, 404);
   });
-  app.onError((error) => errorResponse(error, log));
-  return app;
+  return root;
 }
 
-export { FerryError };
+function normalizePrefix(prefix: string | undefined): string {
+  if (!prefix || prefix === '/') return '';
+  if (!prefix.startsWith('/'))
+    throw new FerryError('INVALID_PARAMETER_VALUE', `--static-prefix must start with '/': ${prefix}`);
+  return prefix.replace(/\/+$/, '');
+}

@@ -1,5 +1,5 @@
 export { createApp, FERRY_VERSION } from './app.js';
 export type { AppOptions } from './app.js';
 export type { AppDeps } from './deps.js';
-export { startServer } from './start.js';
+export { prepareDatabase, startServer } from './start.js';
 export type { ServerConfig, RunningServer } from './start.js';

@@ -17,6 +17,10 @@ export interface ServerConfig {
   /** Folder (or `file://` URI) where proxied artifacts are kept. */
   artifactsDestination: string;
   serveArtifacts: boolean;
+  /** Serve every route under this prefix (`--static-prefix`). */
+  staticPrefix?: string;
+  /** Run schema migrations before listening (default true; off in workers whose primary migrated). */
+  migrate?: boolean;
   log?: (message: string) => void;
 }
 
@@ -33,16 +37,37 @@ function localPath(destination: string): string {
 /** How long in-flight requests get to finish on shutdown before their connections are cut. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
-/** Opens the stores (running migrations), then listens. */
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const destination = localPath(config.artifactsDestination);
+function trackingStore(config: ServerConfig, destination: string): SqlTrackingStore {
   const defaultArtifactRoot =
     config.defaultArtifactRoot ??
     (config.serveArtifacts ? 'mlflow-artifacts:/' : pathToFileURL(destination).href);
-  const store = new SqlTrackingStore({ adapter: adapterForUri(config.backendStoreUri), defaultArtifactRoot });
+  return new SqlTrackingStore({
+    adapter: adapterForUri(config.backendStoreUri),
+    defaultArtifactRoot,
+    ...(config.migrate === false ? { migrate: false } : {}),
+  });
+}
+
+/** Brings the database up to date without serving: what a primary does before forking workers. */
+export async function prepareDatabase(config: ServerConfig): Promise<void> {
+  const store = trackingStore({ ...config, migrate: true }, localPath(config.artifactsDestination));
+  try {
+    await store.open();
+  } finally {
+    await store.close();
+  }
+}
+
+/** Opens the stores (running migrations unless told not to), then listens. */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const destination = localPath(config.artifactsDestination);
+  const store = trackingStore(config, destination);
   await store.open();
   const artifactProxy = config.serveArtifacts ? new LocalArtifactStore({ root: destination }) : undefined;
-  const app = createApp({ store, ...(artifactProxy ? { artifactProxy } : {}) });
+  const app = createApp(
+    { store, ...(artifactProxy ? { artifactProxy } : {}) },
+    config.staticPrefix ? { staticPrefix: config.staticPrefix } : {},
+  );
 
   const server = await new Promise<Server>((ready, fail) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => ready(s as Server));

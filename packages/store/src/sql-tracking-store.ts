@@ -46,9 +46,10 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async open(): Promise<void> {
-    if (this.config.migrate === false) return;
-    const outcome = await migrateToLatest(this.ctx.db as Kysely<unknown>, this.config.adapter);
-    if (outcome.error !== undefined) throw outcome.error;
+    if (this.config.migrate !== false) {
+      const outcome = await migrateToLatest(this.ctx.db as Kysely<unknown>, this.config.adapter);
+      if (outcome.error !== undefined) throw outcome.error;
+    }
     await experiments.placeDefaultExperiment(this.ctx);
   }
 

@@ -25,4 +25,3 @@ export function wireRun(run: Run): unknown {
 export function withList<T extends object>(body: T, key: string, list: unknown[]): T {
   return list.length > 0 ? { ...body, [key]: list } : body;
 }
-

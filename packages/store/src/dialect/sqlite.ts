@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { SqliteDialect, sql } from 'kysely';
 import type { DialectAdapter } from './adapter.js';
-import { withStatementCache } from './statement-cache.js';
+import { kyselyConnection } from './sqlite-connection.js';
 
 /**
  * SQLite through better-sqlite3: WAL so readers never block the writer, NORMAL sync (durable at
@@ -24,7 +24,7 @@ export function sqliteAdapter(file: string): DialectAdapter {
           db.pragma('foreign_keys = ON');
           db.pragma('case_sensitive_like = ON');
           db.pragma('cache_size = -65536');
-          return withStatementCache(db);
+          return kyselyConnection(db);
         },
       });
     },
