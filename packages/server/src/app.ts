@@ -44,10 +44,10 @@ export interface AppOptions {
  */
 export function createApp(deps: AppDeps, options: AppOptions = {}): Hono {
   const log = options.log ?? ((message, error) => console.error(`ferry: ${message}:`, error));
-  const prefix = normalizePrefix(options.staticPrefix);
+  const basePath = normalizePrefix(options.staticPrefix);
   const root = new Hono();
   root.onError((error) => errorResponse(error, log));
-  const app = prefix ? root.basePath(prefix) : root;
+  const app = basePath ? root.basePath(basePath) : root;
   const version = deps.version ?? FERRY_VERSION;
   const allRoutes: { prefix: string; route: ApiRoute }[] = [];
   for (const prefix of PREFIXES) {
@@ -66,7 +66,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Hono {
   const knownPaths = new Map<string, Set<string>>();
   for (const { prefix, route } of allRoutes) {
     const path = `${prefix}${route.path}`;
-    knownPaths.set(`${prefix}${path}`, (knownPaths.get(`${prefix}${path}`) ?? new Set()).add(route.method));
+    knownPaths.set(
+      `${basePath}${path}`,
+      (knownPaths.get(`${basePath}${path}`) ?? new Set()).add(route.method),
+    );
   }
   root.notFound((c) => {
     const path = new URL(c.req.url).pathname;

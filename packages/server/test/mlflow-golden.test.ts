@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FERRY_VERSION } from '../src/index.js';
-import { createTestApp } from './helpers/test-app.js';
+import { BACKEND_NAMES, createTestApp } from './helpers/test-app.js';
 import type { TestApp } from './helpers/test-app.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -616,12 +616,12 @@ describe('MLflow 3.11 golden exchanges: fixture', () => {
   });
 });
 
-describe('MLflow 3.11 golden exchanges: tracking, replayed in order', () => {
+describe.each(BACKEND_NAMES)('MLflow 3.11 golden exchanges on %s: tracking, replayed in order', (backend) => {
   let t: TestApp;
   const ids = new IdMap();
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp(backend);
     await seedPreexistingState(t.app, ids);
   });
   afterAll(async () => {

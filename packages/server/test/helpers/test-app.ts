@@ -5,6 +5,8 @@ import type { Hono } from 'hono';
 import { LocalArtifactStore } from '@ferry/artifacts';
 import { SqlTrackingStore, sqliteAdapter } from '@ferry/store';
 import { createApp } from '../../src/index.js';
+// The store's test databases (a fresh PostgreSQL database per test, failing loudly when unreachable).
+import { BACKENDS } from '../../../store/test/backends.js';
 
 export interface TestApp {
   /** The server as a fetch handler: `app.request(path, init)`. */
@@ -18,14 +20,24 @@ export interface TestApp {
   cleanup(): Promise<void>;
 }
 
+export type BackendName = 'sqlite' | 'postgresql';
+
+/** Both databases: server tests that touch the store run on each, like the store's own suite. */
+export const BACKEND_NAMES: BackendName[] = ['sqlite', 'postgresql'];
+
 /**
- * A fresh Ferry server as `ferry server` builds it by default (SQLite, artifacts served under
- * `mlflow-artifacts:/`), in a temporary folder, with no port and no logging.
+ * A fresh Ferry server as `ferry server` builds it by default (artifacts served under
+ * `mlflow-artifacts:/`), on a fresh database of the given backend (SQLite in a temporary folder by
+ * default), with no port and no logging.
  */
-export async function createTestApp(): Promise<TestApp> {
+export async function createTestApp(backend: BackendName = 'sqlite'): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-server-'));
+  const database =
+    backend === 'sqlite'
+      ? { adapter: () => sqliteAdapter(join(dir, 'ferry.db')), drop: async () => {} }
+      : await BACKENDS.find((b) => b.name === 'postgresql')!.createDatabase();
   const store = new SqlTrackingStore({
-    adapter: sqliteAdapter(join(dir, 'ferry.db')),
+    adapter: database.adapter(),
     defaultArtifactRoot: 'mlflow-artifacts:/',
   });
   await store.open();
@@ -41,6 +53,7 @@ export async function createTestApp(): Promise<TestApp> {
       if (closed) return;
       closed = true;
       await store.close();
+      await database.drop();
       await rm(dir, { recursive: true, force: true });
     },
   };
