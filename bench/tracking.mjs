@@ -180,9 +180,6 @@ async function timeIt(fn, n) {
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
-  const backend = await freshBackend(args.store, dir);
-  const server = await startServer(backend.uri, dir);
   const samples = {
     runsPerSecond: [],
     logMetricPerSecond: [],
@@ -190,8 +187,12 @@ async function main() {
     search1000Ms: [],
     history100kMs: [],
   };
-  try {
-    for (let r = 0; r < repeats; r++) {
+  // Each repeat gets a fresh database and server process, so repeats are independent samples.
+  for (let r = 0; r < repeats; r++) {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
+    const backend = await freshBackend(args.store, dir);
+    const server = await startServer(backend.uri, dir);
+    try {
       const { experiment_id } = await post('experiments/create', { name: `bench-${r}-${Date.now()}` });
       const { runsPerSecond, ids } = await runsWorkload(experiment_id, 1000);
       samples.runsPerSecond.push(runsPerSecond);
@@ -229,12 +230,12 @@ async function main() {
         }, 5),
       );
       console.error(`repeat ${r + 1}/${repeats} done`);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((done) => server.once('exit', done));
+      await backend.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    server.kill('SIGTERM');
-    await new Promise((done) => server.once('exit', done));
-    await backend.drop();
-    rmSync(dir, { recursive: true, force: true });
   }
 
   const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));

@@ -24,6 +24,8 @@ export function sqliteAdapter(file: string): DialectAdapter {
           db.pragma('foreign_keys = ON');
           db.pragma('case_sensitive_like = ON');
           db.pragma('cache_size = -65536');
+          // Keeps the query planner's statistics fresh for a long-lived connection (SQLite's advice).
+          db.pragma('optimize = 0x10002');
           return kyselyConnection(db);
         },
       });

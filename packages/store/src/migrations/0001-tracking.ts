@@ -101,12 +101,8 @@ export function trackingSchema(adapter: DialectAdapter): Migration {
             .addPrimaryKeyConstraint('metrics_pk', ['series_id', 'timestamp', 'step', 'value', 'is_nan']),
         )
         .execute();
-      await db.schema
-        .createIndex('latest_metrics_key_value')
-        .on('latest_metrics')
-        .columns(['key', 'value'])
-        .execute();
-
+      // No (key, value) index here: every log-metric would pay to maintain it, and searches are scoped
+      // by experiment, so the runs index is the better place to start; the filter probes (run, key).
       await db.schema
         .createTable('datasets')
         .addColumn('dataset_uuid', 'text', (c) => c.primaryKey())

@@ -1,4 +1,5 @@
 import type { DatasetInput, Metric, Param, Run, RunInfo, Tag } from '@ferry/core';
+import { sql } from 'kysely';
 import type { Database } from '../schema.js';
 import type { StoreContext } from './context.js';
 import { chunks } from './context.js';
@@ -32,6 +33,21 @@ function group<T>(rows: { run_uuid: string }[], map: (r: never) => T): Map<strin
   return out;
 }
 
+/** Full runs for a list of run ids, in the order given (ids of missing runs are skipped). */
+export async function loadRunsById(ctx: StoreContext, ids: string[]): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  const byId = new Map<string, RunRow>();
+  for (const part of chunks(ids, ctx.adapter.maxParameters)) {
+    for (const row of await ctx.db.selectFrom('runs').selectAll().where('run_uuid', 'in', part).execute()) {
+      byId.set(row.run_uuid, row);
+    }
+  }
+  return loadRuns(
+    ctx,
+    ids.flatMap((id) => byId.get(id) ?? []),
+  );
+}
+
 /**
  * Full runs (info, params, tags, latest metrics, dataset inputs) for a list of run rows, in four
  * bulk reads whatever the number of runs. The order of `rows` is kept.
@@ -51,7 +67,14 @@ export async function loadRuns(ctx: StoreContext, rows: RunRow[]): Promise<Run[]
       ctx.db.selectFrom('tags').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
       ctx.db
         .selectFrom('latest_metrics')
-        .select(['run_uuid', 'key', 'value', 'is_nan', 'timestamp', 'step'])
+        // NaN folded into the value (NULL) here: one column less to read per metric of every run.
+        .select([
+          'run_uuid',
+          'key',
+          sql<number | null>`case when is_nan = 1 then null else value end`.as('value'),
+          'timestamp',
+          'step',
+        ])
         .where('run_uuid', 'in', ids)
         .execute(),
       ctx.db
@@ -79,12 +102,15 @@ export async function loadRuns(ctx: StoreContext, rows: RunRow[]): Promise<Run[]
     ]);
     for (const [k, v] of group(p, (r: Param) => ({ key: r.key, value: r.value }))) params.set(k, v);
     for (const [k, v] of group(t, (r: Tag) => ({ key: r.key, value: r.value }))) tags.set(k, v);
-    for (const [k, v] of group(m, (r: Omit<Database['latest_metrics'], 'series_id'>) => ({
-      key: r.key,
-      value: r.is_nan ? NaN : r.value,
-      timestamp: r.timestamp,
-      step: r.step,
-    })))
+    for (const [k, v] of group(
+      m,
+      (r: { key: string; value: number | null; timestamp: number; step: number }) => ({
+        key: r.key,
+        value: r.value ?? NaN,
+        timestamp: r.timestamp,
+        step: r.step,
+      }),
+    ))
       metrics.set(k, v);
     // One row per (input, tag): fold the tags back into their input.
     const byInput = new Map<string, DatasetInput>();

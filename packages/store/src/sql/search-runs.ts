@@ -5,17 +5,20 @@ import type { SqlBool } from 'kysely';
 import type { SearchRunsInput } from '../tracking-store.js';
 import type { StoreContext } from './context.js';
 import { compileRunFilter, runOrderBy } from './compile-run-search.js';
-import { loadRuns } from './run-loader.js';
+import { loadRunsById } from './run-loader.js';
 import { lifecycleStages } from './view-type.js';
 
-/** One query selects the page of runs (filters as EXISTS probes); a second pass loads their data. */
+/**
+ * One query picks the page of run ids (filters as joins, the sort carrying only ids); a second pass
+ * loads those runs and their data.
+ */
 export async function searchRuns(ctx: StoreContext, input: SearchRunsInput): Promise<Page<Run>> {
   if (input.experimentIds.length === 0) return { items: [] };
   input.experimentIds.forEach(validateExperimentId);
   const offset = decodePageToken(input.pageToken);
   let query = ctx.db
     .selectFrom('runs')
-    .selectAll('runs')
+    .select('runs.run_uuid')
     .where('runs.experiment_id', 'in', [...input.experimentIds.map(Number).filter(Number.isSafeInteger), -1])
     .where('runs.lifecycle_stage', 'in', lifecycleStages(input.viewType));
   for (const [i, clause] of (input.filter ?? []).entries()) {
@@ -44,7 +47,10 @@ export async function searchRuns(ctx: StoreContext, input: SearchRunsInput): Pro
     .limit(input.maxResults + 1)
     .offset(offset)
     .execute();
-  const runs = await loadRuns(ctx, rows.slice(0, input.maxResults));
+  const runs = await loadRunsById(
+    ctx,
+    rows.slice(0, input.maxResults).map((r) => r.run_uuid),
+  );
   const page: Page<Run> = { items: runs };
   if (rows.length > input.maxResults) page.nextPageToken = encodePageToken(offset + input.maxResults);
   return page;
