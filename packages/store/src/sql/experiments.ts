@@ -14,7 +14,7 @@ import type { Database } from '../schema.js';
 import type { CreateExperimentInput, SearchExperimentsInput } from '../tracking-store.js';
 import type { StoreContext } from './context.js';
 import { compileExperimentFilter, experimentOrderBy } from './compile-experiment-search.js';
-import { lifecycleStages } from './view-type.js';
+import { lifecycleStages, requireActive } from './lifecycle.js';
 
 type ExperimentRow = Selectable<Database['experiments']>;
 
@@ -156,11 +156,7 @@ export async function activeExperiment(
   id: string,
 ): Promise<ExperimentRow> {
   const row = await findRow(ctx, id);
-  if (row.lifecycle_stage !== 'active') {
-    throw invalidParam(
-      `The experiment ${id} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
-    );
-  }
+  requireActive('experiment', id, row.lifecycle_stage);
   return row;
 }
 

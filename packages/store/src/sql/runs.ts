@@ -17,6 +17,7 @@ import type { Database } from '../schema.js';
 import type { CreateRunInput, UpdateRunInput } from '../tracking-store.js';
 import type { StoreContext } from './context.js';
 import { activeExperiment } from './experiments.js';
+import { requireActive } from './lifecycle.js';
 import { loadRuns, toRunInfo } from './run-loader.js';
 import type { RunRow } from './run-loader.js';
 
@@ -31,11 +32,7 @@ export async function findRunRow(db: Db, runId: string): Promise<RunRow> {
 /** The run, required to be active: every write into a run goes through here. */
 export async function activeRunRow(db: Db, runId: string): Promise<RunRow> {
   const row = await findRunRow(db, runId);
-  if (row.lifecycle_stage !== 'active') {
-    throw invalidParam(
-      `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
-    );
-  }
+  requireActive('run', runId, row.lifecycle_stage);
   return row;
 }
 

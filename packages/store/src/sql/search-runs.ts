@@ -6,7 +6,7 @@ import type { SearchRunsInput } from '../tracking-store.js';
 import type { StoreContext } from './context.js';
 import { compileRunFilter, runOrderBy } from './compile-run-search.js';
 import { loadRunsById } from './run-loader.js';
-import { lifecycleStages } from './view-type.js';
+import { lifecycleStages } from './lifecycle.js';
 
 /**
  * One query picks the page of run ids (filters as joins, the sort carrying only ids); a second pass
