@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,8 +18,12 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function ferry(args: string[], cwd: string): Started | Promise<Started> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+function ferry(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -189,6 +193,36 @@ describe('the ferry server process', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(server.output().match(/listening on/g)).toHaveLength(2);
+  });
+
+  it('takes every setting from FERRY_* variables; without served artifacts, runs log to a file root', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ferry-cli-'));
+    const server = await ferry(['server'], dir, {
+      FERRY_PORT: '0',
+      FERRY_BACKEND_STORE_URI: `sqlite:///${join(dir, 'env.db')}`,
+      FERRY_ARTIFACTS_DESTINATION: join(dir, 'files'),
+      FERRY_SERVE_ARTIFACTS: 'false',
+      FERRY_STATIC_PREFIX: '/tracking',
+    });
+    children.push(server.child);
+    const base = `${server.url}/tracking`;
+    expect(await (await fetch(`${base}/health`)).text()).toBe('OK');
+    expect((await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts?path=x`)).status).toBe(503);
+    const { run } = (await api(base, 'runs/create', { experiment_id: '0' })) as {
+      run: { info: { run_id: string; artifact_uri: string } };
+    };
+    expect(run.info.artifact_uri).toBe(`file://${join(dir, 'files')}/0/${run.info.run_id}/artifacts`);
+    // A client without the proxy writes straight into the artifact root; the server lists it.
+    await mkdir(join(dir, 'files', '0', run.info.run_id, 'artifacts'), { recursive: true });
+    await writeFile(join(dir, 'files', '0', run.info.run_id, 'artifacts', 'model.txt'), 'weights');
+    const listing = await fetch(`${base}/api/2.0/mlflow/artifacts/list?run_id=${run.info.run_id}`);
+    expect(await listing.json()).toEqual({
+      root_uri: run.info.artifact_uri,
+      files: [{ path: 'model.txt', is_dir: false, file_size: 7 }],
+    });
+    expect(existsSync(join(dir, 'env.db'))).toBe(true);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
   });
 
   it('applies migrations with `ferry db upgrade` and is idempotent', async () => {
