@@ -1,14 +1,8 @@
 import { LIMITS, VIEW_TYPES, invalidParam, parseExperimentFilter, parseExperimentOrderBy } from '@ferry/core';
-import type { Tag, ViewType } from '@ferry/core';
 import type { Fields } from '../http/message.js';
 import { withList } from '../http/wire.js';
+import { VIEW_TYPE_NUMBERS, readKeyValue, readKeyValues } from './read-fields.js';
 import type { ApiRoute } from './route.js';
-
-export const VIEW_TYPE_NUMBERS: Record<number, ViewType> = { 1: 'ACTIVE_ONLY', 2: 'DELETED_ONLY', 3: 'ALL' };
-
-export function readTags(fields: Fields, key = 'tags'): Tag[] {
-  return fields.messages(key).map((t) => ({ key: t.string('key'), value: t.optionalString('value') ?? '' }));
-}
 
 /** max_results of experiment search: MLflow's range and messages; absent means 1000 (see docs). */
 function experimentsMaxResults(fields: Fields): number {
@@ -45,7 +39,7 @@ export const experimentRoutes: ApiRoute[] = [
       const artifactLocation = fields.optionalString('artifact_location');
       const experimentId = await deps.store.createExperiment({
         name: fields.string('name'),
-        tags: readTags(fields),
+        tags: readKeyValues(fields, 'tags'),
         ...(artifactLocation ? { artifactLocation } : {}),
       });
       return { experiment_id: experimentId };
@@ -115,10 +109,7 @@ export const experimentRoutes: ApiRoute[] = [
     method: 'POST',
     path: '/experiments/set-experiment-tag',
     async handle({ fields, deps }) {
-      await deps.store.setExperimentTag(fields.string('experiment_id'), {
-        key: fields.string('key'),
-        value: fields.optionalString('value') ?? '',
-      });
+      await deps.store.setExperimentTag(fields.string('experiment_id'), readKeyValue(fields));
       return {};
     },
   },

@@ -3,7 +3,7 @@ import type { DatasetInput, Metric, RunStatus } from '@ferry/core';
 import type { Fields } from '../http/message.js';
 import { wrongType } from '../http/message.js';
 import { wireRun, withList } from '../http/wire.js';
-import { VIEW_TYPE_NUMBERS, readTags } from './experiments.js';
+import { VIEW_TYPE_NUMBERS, readKeyValue, readKeyValues } from './read-fields.js';
 import type { ApiRoute } from './route.js';
 
 const RUN_STATUS_NUMBERS: Record<number, RunStatus> = {
@@ -48,7 +48,7 @@ function readDatasetInput(input: Fields): DatasetInput {
   const profile = d.optionalString('profile');
   if (schema) dataset.schema = schema;
   if (profile) dataset.profile = profile;
-  const tags = readTags(input);
+  const tags = readKeyValues(input, 'tags');
   return tags.length > 0 ? { dataset, tags } : { dataset };
 }
 
@@ -69,7 +69,7 @@ export const runRoutes: ApiRoute[] = [
       const run = await deps.store.createRun({
         // An omitted experiment means the Default experiment (MLflow fails with a database error here).
         experimentId: fields.optionalString('experiment_id') || '0',
-        tags: readTags(fields),
+        tags: readKeyValues(fields, 'tags'),
         ...(userId !== undefined ? { userId } : {}),
         ...(runName ? { runName } : {}),
         ...(startTime !== undefined ? { startTime } : {}),
@@ -120,8 +120,7 @@ export const runRoutes: ApiRoute[] = [
     method: 'POST',
     path: '/runs/log-metric',
     async handle({ fields, deps }) {
-      const id = runId(fields);
-      await deps.store.logBatch(id, { metrics: [readMetric(fields)] });
+      await deps.store.logBatch(runId(fields), { metrics: [readMetric(fields)] });
       return {};
     },
   },
@@ -129,9 +128,7 @@ export const runRoutes: ApiRoute[] = [
     method: 'POST',
     path: '/runs/log-parameter',
     async handle({ fields, deps }) {
-      const id = runId(fields);
-      const key = fields.string('key');
-      await deps.store.logBatch(id, { params: [{ key, value: fields.optionalString('value') ?? '' }] });
+      await deps.store.logBatch(runId(fields), { params: [readKeyValue(fields)] });
       return {};
     },
   },
@@ -139,9 +136,7 @@ export const runRoutes: ApiRoute[] = [
     method: 'POST',
     path: '/runs/set-tag',
     async handle({ fields, deps }) {
-      const id = runId(fields);
-      const key = fields.string('key');
-      await deps.store.logBatch(id, { tags: [{ key, value: fields.optionalString('value') ?? '' }] });
+      await deps.store.logBatch(runId(fields), { tags: [readKeyValue(fields)] });
       return {};
     },
   },
@@ -165,10 +160,8 @@ export const runRoutes: ApiRoute[] = [
       const id = runId(fields);
       await deps.store.logBatch(id, {
         metrics: fields.messages('metrics').map(readMetric),
-        params: fields
-          .messages('params')
-          .map((p) => ({ key: p.string('key'), value: p.optionalString('value') ?? '' })),
-        tags: readTags(fields),
+        params: readKeyValues(fields, 'params'),
+        tags: readKeyValues(fields, 'tags'),
       });
       return {};
     },

@@ -38,7 +38,15 @@ function validateExperimentTag(tag: Tag): void {
 }
 
 export function validateExperimentName(name: string): void {
+  if (name.trim() === '') throw invalidParam(`Invalid experiment name: '${name}'`);
   validateLength('name', name, LIMITS.experimentNameLength);
+}
+
+/** A unique-name violation as MLflow reports it (400 RESOURCE_ALREADY_EXISTS); other errors pass through. */
+function nameTaken(ctx: StoreContext, error: unknown, name: string): unknown {
+  return ctx.adapter.isUniqueViolation(error)
+    ? new FerryError('RESOURCE_ALREADY_EXISTS', `Experiment(name=${name}) already exists.`)
+    : error;
 }
 
 function artifactLocationFor(root: string, id: number): string {
@@ -87,10 +95,7 @@ export async function createExperiment(ctx: StoreContext, input: CreateExperimen
       return String(id);
     });
   } catch (error) {
-    if (ctx.adapter.isUniqueViolation(error)) {
-      throw new FerryError('RESOURCE_ALREADY_EXISTS', `Experiment(name=${input.name}) already exists.`);
-    }
-    throw error;
+    throw nameTaken(ctx, error, input.name);
   }
 }
 
@@ -210,10 +215,7 @@ export async function renameExperiment(ctx: StoreContext, id: string, newName: s
         .execute();
     });
   } catch (error) {
-    if (ctx.adapter.isUniqueViolation(error)) {
-      throw new FerryError('RESOURCE_ALREADY_EXISTS', `Experiment(name=${newName}) already exists.`);
-    }
-    throw error;
+    throw nameTaken(ctx, error, newName);
   }
 }
 
