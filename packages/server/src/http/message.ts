@@ -69,8 +69,9 @@ export class Fields {
   optionalInt(key: string): number | undefined {
     const v = this.msg[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v === 'number' && Number.isInteger(v)) return v;
-    if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v);
+    // Beyond 2^53 a JSON number is no longer exact, and no time, step or id gets there.
+    const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n === 'number' && Number.isSafeInteger(n)) return n;
     throw wrongType(this.name(key), v);
   }
 
