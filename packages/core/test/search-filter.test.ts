@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FerryError } from '../src/errors.js';
 import { parseExperimentFilter, parseRunFilter, type Comparison } from '../src/search/index.js';
-
-/** The message of the INVALID_PARAMETER_VALUE error `fn` throws. */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FerryError);
-    expect((error as FerryError).code).toBe('INVALID_PARAMETER_VALUE');
-    return (error as FerryError).message;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from './helpers.js';
 
 const runError = (filter: string): string => errorOf(() => parseRunFilter(filter));
 const experimentError = (filter: string): string => errorOf(() => parseExperimentFilter(filter));

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FerryError } from '../src/errors.js';
 import { parseExperimentOrderBy, parseRunOrderBy } from '../src/search/index.js';
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FerryError);
-    expect((error as FerryError).code).toBe('INVALID_PARAMETER_VALUE');
-    return (error as FerryError).message;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from './helpers.js';
 
 const runError = (...clauses: string[]): string => errorOf(() => parseRunOrderBy(clauses));
 const experimentError = (...clauses: string[]): string => errorOf(() => parseExperimentOrderBy(clauses));

@@ -1,11 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FerryError } from '@ferry/core';
-import type { SqlTrackingStore } from '../src/index.js';
 import { BACKENDS } from './backends.js';
-import type { OpenedStore } from './backends.js';
-import { latestMetric, metric, paramsOf, points, tagsOf } from './helpers.js';
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+import { latestMetric, metric, paramsOf, points, range, tagsOf, useFreshStore } from './helpers.js';
 
 /** The reasons of rejected calls, readable in a failure message. */
 function rejections(results: PromiseSettledResult<unknown>[]): string[] {
@@ -15,18 +11,7 @@ function rejections(results: PromiseSettledResult<unknown>[]): string[] {
 }
 
 describe.each(BACKENDS)('concurrent writes on $name', (backend) => {
-  let opened: OpenedStore | undefined;
-  let store: SqlTrackingStore;
-
-  beforeEach(async () => {
-    opened = undefined;
-    opened = await backend.create();
-    store = opened.store;
-  });
-
-  afterEach(async () => {
-    await opened?.cleanup();
-  });
+  const { store, opened } = useFreshStore(backend);
 
   const newRun = async (experimentId: string): Promise<string> =>
     (await store.createRun({ experimentId })).info.run_id;

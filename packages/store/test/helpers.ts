@@ -1,6 +1,110 @@
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { FerryError } from '@ferry/core';
-import type { ErrorCode, Metric, Page, Run, Tag } from '@ferry/core';
+import type { Comparison, Dataset, ErrorCode, Metric, OrderBy, Page, Run, Tag } from '@ferry/core';
+import type { CreateRunInput, SqlTrackingStore } from '../src/index.js';
+import type { Backend, OpenedStore } from './backends.js';
+
+/** What ±Infinity metric values are stored as. */
+export const MAX = Number.MAX_VALUE;
+
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** An object standing for whatever `current()` returns when it is used: methods are bound to that value. */
+function standIn<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get(_standIn, key) {
+      const target = current();
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+export interface FreshStore {
+  /** The current test's store. */
+  readonly store: SqlTrackingStore;
+  /** The current test's store with its database. */
+  readonly opened: OpenedStore;
+}
+
+/**
+ * Gives every test of the calling `describe` a fresh database of `backend` with an opened store on it,
+ * closed and dropped after the test (which also gets the real clock back; see `freezeTime`).
+ *
+ * `store` and `opened` stand for the store of the test being run, so they can be taken apart once, in the
+ * `describe` body: `const { store } = useFreshStore(backend)`. Use them only inside tests and hooks.
+ */
+export function useFreshStore(backend: Backend): FreshStore {
+  let current: OpenedStore | undefined;
+
+  beforeEach(async () => {
+    current = await backend.create();
+  });
+
+  afterEach(async () => {
+    vi.useRealTimers();
+    const done = current;
+    current = undefined;
+    await done?.cleanup();
+  });
+
+  const opened = (): OpenedStore => {
+    if (current === undefined) throw new Error('useFreshStore: there is a store only while a test runs');
+    return current;
+  };
+  return { store: standIn(() => opened().store), opened: standIn(opened) };
+}
+
+/** Run creation on `store`, with the experiment given first. */
+export function runMakers(store: SqlTrackingStore): {
+  createRun(experimentId: string, input?: Partial<CreateRunInput>): Promise<Run>;
+  runId(experimentId: string, input?: Partial<CreateRunInput>): Promise<string>;
+} {
+  const createRun = (experimentId: string, input: Partial<CreateRunInput> = {}): Promise<Run> =>
+    store.createRun({ experimentId, ...input });
+  const runId = async (experimentId: string, input: Partial<CreateRunInput> = {}): Promise<string> =>
+    (await createRun(experimentId, input)).info.run_id;
+  return { createRun, runId };
+}
+
+/**
+ * Freezes Date.now() (and only Date: timers and I/O keep running) so stored times are known exactly.
+ * `useFreshStore` restores the real clock after each test.
+ */
+export function freezeTime(ms: number): void {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(ms);
+}
+
+export function cmp(
+  type: Comparison['type'],
+  key: string,
+  comparator: Comparison['comparator'],
+  value: Comparison['value'],
+) {
+  return { type, key, comparator, value } satisfies Comparison;
+}
+
+export function order(type: OrderBy['type'], key: string, ascending: boolean): OrderBy {
+  return { type, key, ascending };
+}
+
+export function dataset(name: string, digest: string, extra: Partial<Dataset> = {}): Dataset {
+  return { name, digest, source_type: 'local', source: `file:///data/${name}`, ...extra };
+}
+
+/** A run with its lists in a canonical order, for comparing two reads of the same run. */
+export function canonical(run: Run): Run {
+  return {
+    ...run,
+    data: {
+      ...run.data,
+      ...(run.data.metrics ? { metrics: sortByKey(run.data.metrics) } : {}),
+      ...(run.data.params ? { params: sortByKey(run.data.params) } : {}),
+      ...(run.data.tags ? { tags: sortByKey(run.data.tags) } : {}),
+    },
+  };
+}
 
 /** Awaits a call that must fail with a FerryError of `code` (and a message matching `message`). */
 export async function expectFerryError(

@@ -4,8 +4,7 @@ import { migrateToLatest } from '../src/index.js';
 import type { SqlTrackingStore } from '../src/index.js';
 import { BACKENDS, newStore } from './backends.js';
 import type { Backend, TestDatabase } from './backends.js';
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+import { range } from './helpers.js';
 
 /** Runs `fn` on a fresh, empty database of the backend and drops it afterwards. */
 async function withDatabase(backend: Backend, fn: (database: TestDatabase) => Promise<void>): Promise<void> {
