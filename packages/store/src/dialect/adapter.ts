@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, CreateTableBuilder, Dialect } from 'kysely';
+import type { ColumnDefinitionBuilder, CreateTableBuilder, Dialect, RawBuilder } from 'kysely';
 
 /**
  * Everything that differs between the databases Ferry runs on, stated once. Queries are written
@@ -13,6 +13,14 @@ export interface DialectAdapter {
   autoIncrement(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** Table options for tables that are only ever read by primary key (compact storage where available). */
   compactTable<T extends string, C extends string>(table: CreateTableBuilder<T, C>): CreateTableBuilder<T, C>;
+  /** A JSON array literal of the given SQL expressions. */
+  jsonArray(items: RawBuilder<unknown>[]): RawBuilder<unknown>;
+  /**
+   * Aggregate of `element` over a group as JSON array text (`'[]'` for no rows), in the order rows
+   * reach it (not guaranteed by SQL; callers that need an order check it). Reading many rows as one
+   * JSON text is far cheaper than one driver row per entry.
+   */
+  jsonArrayAgg(element: RawBuilder<unknown>): RawBuilder<string>;
   /** True when an error from the driver is a unique/primary key violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True for errors a transaction may simply be retried after (deadlock, serialization failure, busy). */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PostgresDialect } from 'kysely';
+import { PostgresDialect, sql } from 'kysely';
 import type { DialectAdapter } from './adapter.js';
 
 const INT8_OID = 20;
@@ -36,6 +36,9 @@ export function postgresAdapter(connectionString: string, poolSize = 10): Dialec
     autoIncrementType: 'bigserial',
     autoIncrement: (col) => col.primaryKey(),
     compactTable: (table) => table,
+    jsonArray: (items) => sql`json_build_array(${sql.join(items)})`,
+    // As text, not json: the driver would otherwise parse it already, unlike SQLite's.
+    jsonArrayAgg: (element) => sql<string>`coalesce(json_agg(${element})::text, '[]')`,
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
     isTransient: (error) =>

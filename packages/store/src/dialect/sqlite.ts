@@ -33,6 +33,9 @@ export function sqliteAdapter(file: string): DialectAdapter {
     autoIncrementType: 'integer',
     autoIncrement: (col) => col.primaryKey().autoIncrement(),
     compactTable: (table) => table.modifyEnd(sql`without rowid`),
+    // Doubles are written with 17 significant digits, which read back to the same double.
+    jsonArray: (items) => sql`json_array(${sql.join(items)})`,
+    jsonArrayAgg: (element) => sql<string>`json_group_array(${element})`,
     isUniqueViolation: (error) =>
       typeof error === 'object' &&
       error !== null &&

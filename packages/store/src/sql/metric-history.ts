@@ -1,34 +1,76 @@
 import { decodePageToken, encodePageToken, invalidParam } from '@ferry/core';
 import type { Page } from '@ferry/core';
-import type { Database } from '../schema.js';
+import { sql } from 'kysely';
 import type { HistoryBulkIntervalInput, MetricPoint } from '../tracking-store.js';
 import type { StoreContext } from './context.js';
 import { findRunRow } from './runs.js';
 
-type Row = Pick<Database['metrics'], 'value' | 'is_nan' | 'timestamp' | 'step'> & { run_uuid?: string };
+/** [timestamp, step, value, is_nan]: one history point as the database hands it over. */
+type PointJson = [number, number, number, number];
 
-const POINT_COLUMNS = ['metrics.timestamp', 'metrics.step', 'metrics.value', 'metrics.is_nan'] as const;
-
-/** History rows of one key for some runs: the series directory joined to its narrow history rows. */
-function historyOf(ctx: StoreContext, key: string) {
-  return ctx.db
-    .selectFrom('latest_metrics as s')
-    .innerJoin('metrics', 'metrics.series_id', 's.series_id')
-    .where('s.key', '=', key);
+/** Series ids of one metric key for some runs (runs without the metric have none). */
+async function seriesOf(ctx: StoreContext, runIds: string[], key: string): Promise<Map<string, number>> {
+  if (runIds.length === 0) return new Map();
+  const rows = await ctx.db
+    .selectFrom('latest_metrics')
+    .select(['run_uuid', 'series_id'])
+    .where('key', '=', key)
+    .where('run_uuid', 'in', runIds)
+    .execute();
+  return new Map(rows.map((r) => [r.run_uuid, r.series_id]));
 }
 
-function toPoint(key: string, row: Row): MetricPoint {
-  const point: MetricPoint = {
-    key,
-    value: row.is_nan ? NaN : row.value,
-    timestamp: row.timestamp,
-    step: row.step,
-  };
-  if (row.run_uuid !== undefined) point.run_id = row.run_uuid;
-  return point;
+/**
+ * Points of one series in history order (timestamp, step, value) — a primary-key range scan — read as
+ * one JSON array text: materialising a driver row per point costs several times more than parsing.
+ */
+async function readSeries(
+  ctx: StoreContext,
+  seriesId: number,
+  options: { limit?: number; offset?: number; steps?: number[] } = {},
+): Promise<PointJson[]> {
+  const { jsonArray, jsonArrayAgg } = ctx.adapter;
+  let page = ctx.db
+    .selectFrom('metrics')
+    .select(['timestamp', 'step', 'value', 'is_nan'])
+    .where('series_id', '=', seriesId)
+    .orderBy('timestamp')
+    .orderBy('step')
+    .orderBy('value');
+  if (options.steps) page = page.where('step', 'in', options.steps);
+  if (options.limit !== undefined) page = page.limit(options.limit);
+  if (options.offset) page = page.offset(options.offset);
+  const point = jsonArray(['timestamp', 'step', 'value', 'is_nan'].map((c) => sql.ref(`h.${c}`)));
+  const { points } = await ctx.db
+    .selectFrom(page.as('h'))
+    .select(jsonArrayAgg(point).as('points'))
+    .executeTakeFirstOrThrow();
+  return inOrder(JSON.parse(points) as PointJson[], byTime);
 }
 
-/** History of one metric ordered by (timestamp, step, value) — the primary key order, one range scan. */
+/** History order: timestamp, step, value (NaN, stored as 0 with a flag, sorts as 0). */
+const byTime = (a: PointJson, b: PointJson): number => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+
+/**
+ * The list sorted by `cmp`. Aggregates receive rows in the ordered subquery's order in practice, but
+ * SQL does not promise it; checking costs one pass, sorting again only happens if it was not kept.
+ */
+function inOrder<T>(items: T[], cmp: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < items.length; i++) {
+    if (cmp(items[i - 1] as T, items[i] as T) > 0) return items.sort(cmp);
+  }
+  return items;
+}
+
+function toPoints(key: string, points: PointJson[], runId?: string): MetricPoint[] {
+  return points.map(([timestamp, step, value, isNan]) => {
+    const point: MetricPoint = { key, value: isNan ? NaN : value, timestamp, step };
+    if (runId !== undefined) point.run_id = runId;
+    return point;
+  });
+}
+
+/** History of one metric ordered by (timestamp, step, value); pages of maxResults when given. */
 export async function getMetricHistory(
   ctx: StoreContext,
   runId: string,
@@ -37,19 +79,17 @@ export async function getMetricHistory(
 ): Promise<Page<MetricPoint>> {
   await findRunRow(ctx.db, runId);
   const offset = decodePageToken(options.pageToken);
-  let query = historyOf(ctx, key)
-    .select(POINT_COLUMNS)
-    .where('s.run_uuid', '=', runId)
-    .orderBy('metrics.timestamp')
-    .orderBy('metrics.step')
-    .orderBy('metrics.value');
+  const seriesId = (await seriesOf(ctx, [runId], key)).get(runId);
+  if (seriesId === undefined) return { items: [] };
   const limit = options.maxResults;
-  if (limit !== undefined) query = query.limit(limit + 1).offset(offset);
-  else if (offset > 0) query = query.limit(Number.MAX_SAFE_INTEGER).offset(offset);
-  const rows = await query.execute();
-  const page = limit !== undefined ? rows.slice(0, limit) : rows;
-  const result: Page<MetricPoint> = { items: page.map((r) => toPoint(key, r)) };
-  if (limit !== undefined && rows.length > limit) result.nextPageToken = encodePageToken(offset + limit);
+  const points = await readSeries(ctx, seriesId, {
+    offset,
+    ...(limit !== undefined ? { limit: limit + 1 } : offset > 0 ? { limit: Number.MAX_SAFE_INTEGER } : {}),
+  });
+  const result: Page<MetricPoint> = {
+    items: toPoints(key, limit !== undefined ? points.slice(0, limit) : points),
+  };
+  if (limit !== undefined && points.length > limit) result.nextPageToken = encodePageToken(offset + limit);
   return result;
 }
 
@@ -59,17 +99,14 @@ export async function getMetricHistoryBulk(
   key: string,
   maxResults: number,
 ): Promise<MetricPoint[]> {
-  if (runIds.length === 0) return [];
-  const rows = await historyOf(ctx, key)
-    .select([...POINT_COLUMNS, 's.run_uuid'])
-    .where('s.run_uuid', 'in', runIds)
-    .orderBy('s.run_uuid')
-    .orderBy('metrics.timestamp')
-    .orderBy('metrics.step')
-    .orderBy('metrics.value')
-    .limit(maxResults)
-    .execute();
-  return rows.map((r) => toPoint(key, r));
+  const series = await seriesOf(ctx, runIds, key);
+  const out: MetricPoint[] = [];
+  for (const runId of [...series.keys()].sort()) {
+    if (out.length >= maxResults) break;
+    const points = await readSeries(ctx, series.get(runId)!, { limit: maxResults - out.length });
+    out.push(...toPoints(key, points, runId));
+  }
+  return out;
 }
 
 /** Up to maxResults steps spread evenly over the sorted steps within [start, end], plus the last one. */
@@ -81,6 +118,21 @@ function sampleSteps(start: number, end: number, maxResults: number, allSteps: n
   for (let i = 0; i < maxResults; i++) sampled.add(inRange[Math.floor(i * interval)] as number);
   sampled.add(inRange[inRange.length - 1] as number);
   return sampled;
+}
+
+/** The distinct steps of a series, ascending. */
+async function stepsOf(ctx: StoreContext, seriesId: number): Promise<number[]> {
+  const distinct = ctx.db
+    .selectFrom('metrics')
+    .select('step')
+    .distinct()
+    .where('series_id', '=', seriesId)
+    .orderBy('step');
+  const { steps } = await ctx.db
+    .selectFrom(distinct.as('d'))
+    .select(ctx.adapter.jsonArrayAgg(sql.ref('d.step')).as('steps'))
+    .executeTakeFirstOrThrow();
+  return inOrder(JSON.parse(steps) as number[], (a, b) => a - b);
 }
 
 /**
@@ -100,44 +152,27 @@ export async function getMetricHistoryBulkInterval(
       `end_step must be greater than start_step. Found start_step=${input.startStep} and end_step=${input.endStep}.`,
     );
   }
-  if (runIds.length === 0) return [];
-  const stepRows = await historyOf(ctx, key)
-    .select(['s.run_uuid', 'metrics.step'])
-    .distinct()
-    .where('s.run_uuid', 'in', runIds)
-    .execute();
-  const perRun = new Map<string, { min: number; max: number }>();
-  const all = new Set<number>();
-  for (const r of stepRows) {
-    all.add(r.step);
-    const mm = perRun.get(r.run_uuid);
-    if (!mm) perRun.set(r.run_uuid, { min: r.step, max: r.step });
-    else {
-      mm.min = Math.min(mm.min, r.step);
-      mm.max = Math.max(mm.max, r.step);
-    }
-  }
-  const allSteps = [...all].sort((a, b) => a - b);
+  const series = await seriesOf(ctx, runIds, key);
+  const stepsByRun = new Map<string, number[]>();
+  for (const [runId, seriesId] of series) stepsByRun.set(runId, await stepsOf(ctx, seriesId));
+  const allSteps = [...new Set([...stepsByRun.values()].flat())].sort((a, b) => a - b);
   const start = input.startStep ?? 0;
   const end = input.endStep ?? allSteps[allSteps.length - 1] ?? 0;
   const steps = sampleSteps(start, end, maxResults, allSteps);
-  for (const { min, max } of perRun.values()) {
-    for (const s of [min, max]) if (s >= start && s <= end) steps.add(s);
+  for (const runSteps of stepsByRun.values()) {
+    const [min, max] = [runSteps[0], runSteps[runSteps.length - 1]];
+    for (const s of [min, max]) if (s !== undefined && s >= start && s <= end) steps.add(s);
   }
   if (steps.size === 0) return [];
   const wanted = [...steps];
   const out: MetricPoint[] = [];
   for (const runId of runIds) {
-    const rows = await historyOf(ctx, key)
-      .select(POINT_COLUMNS)
-      .where('s.run_uuid', '=', runId)
-      .where('metrics.step', 'in', wanted)
-      .orderBy('metrics.step')
-      .orderBy('metrics.timestamp')
-      .orderBy('metrics.value')
-      .limit(25_000)
-      .execute();
-    for (const r of rows) out.push({ ...toPoint(key, r), run_id: runId });
+    const seriesId = series.get(runId);
+    if (seriesId === undefined) continue;
+    const points = await readSeries(ctx, seriesId, { steps: wanted, limit: 25_000 });
+    // Chart order: by step, then time.
+    points.sort((a, b) => a[1] - b[1] || byTime(a, b));
+    out.push(...toPoints(key, points, runId));
   }
   return out;
 }

@@ -22,127 +22,115 @@ export function toRunInfo(row: RunRow): RunInfo {
   return info;
 }
 
-function group<T>(rows: { run_uuid: string }[], map: (r: never) => T): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const r of rows) {
-    const list = out.get(r.run_uuid);
-    const item = map(r as never);
-    if (list) list.push(item);
-    else out.set(r.run_uuid, [item]);
-  }
-  return out;
+type KeyValueJson = [string, string][];
+/** [key, value, timestamp, step, is_nan]: NaN is stored as a flag, JSON has no NaN. */
+type MetricJson = [string, number, number, number, number][];
+
+/** The run rows of `ids` with their params, tags and latest metrics as JSON array text, in one read. */
+function runsWithData(ctx: StoreContext, ids: string[]) {
+  const { jsonArray, jsonArrayAgg } = ctx.adapter;
+  const keyValues = (table: 'params' | 'tags') =>
+    sql<string>`(select ${jsonArrayAgg(jsonArray([sql.ref('kv.key'), sql.ref('kv.value')]))} from ${sql.table(table)} kv where kv.run_uuid = runs.run_uuid)`;
+  const metricItem = jsonArray(
+    ['key', 'value', 'timestamp', 'step', 'is_nan'].map((c) => sql.ref(`lm.${c}`)),
+  );
+  return ctx.db
+    .selectFrom('runs')
+    .selectAll('runs')
+    .select([
+      keyValues('params').as('params_json'),
+      keyValues('tags').as('tags_json'),
+      sql<string>`(select ${jsonArrayAgg(metricItem)} from latest_metrics lm where lm.run_uuid = runs.run_uuid)`.as(
+        'metrics_json',
+      ),
+    ])
+    .where('runs.run_uuid', 'in', ids)
+    .execute();
 }
 
-/** Full runs for a list of run ids, in the order given (ids of missing runs are skipped). */
-export async function loadRunsById(ctx: StoreContext, ids: string[]): Promise<Run[]> {
-  if (ids.length === 0) return [];
-  const byId = new Map<string, RunRow>();
-  for (const part of chunks(ids, ctx.adapter.maxParameters)) {
-    for (const row of await ctx.db.selectFrom('runs').selectAll().where('run_uuid', 'in', part).execute()) {
-      byId.set(row.run_uuid, row);
+/** Dataset inputs of the runs, with their tags (one row per input and tag). */
+async function datasetInputs(ctx: StoreContext, ids: string[]): Promise<Map<string, DatasetInput[]>> {
+  const rows = await ctx.db
+    .selectFrom('run_inputs')
+    .innerJoin('datasets', 'datasets.dataset_uuid', 'run_inputs.dataset_uuid')
+    .leftJoin('input_tags', (join) =>
+      join
+        .onRef('input_tags.run_uuid', '=', 'run_inputs.run_uuid')
+        .onRef('input_tags.dataset_uuid', '=', 'run_inputs.dataset_uuid'),
+    )
+    .select([
+      'input_tags.key as tag_key',
+      'input_tags.value as tag_value',
+      'run_inputs.run_uuid',
+      'datasets.dataset_uuid',
+      'datasets.name',
+      'datasets.digest',
+      'datasets.source_type',
+      'datasets.source',
+      'datasets.schema',
+      'datasets.profile',
+    ])
+    .where('run_inputs.run_uuid', 'in', ids)
+    .execute();
+  const inputs = new Map<string, DatasetInput[]>();
+  const byInput = new Map<string, DatasetInput>();
+  for (const r of rows) {
+    const id = `${r.run_uuid}/${r.dataset_uuid}`;
+    let input = byInput.get(id);
+    if (!input) {
+      const dataset: DatasetInput['dataset'] = {
+        name: r.name,
+        digest: r.digest,
+        source_type: r.source_type,
+        source: r.source,
+      };
+      if (r.schema !== null) dataset.schema = r.schema;
+      if (r.profile !== null) dataset.profile = r.profile;
+      input = { dataset };
+      byInput.set(id, input);
+      inputs.set(r.run_uuid, [...(inputs.get(r.run_uuid) ?? []), input]);
     }
+    if (r.tag_key !== null && r.tag_value !== null)
+      (input.tags ??= []).push({ key: r.tag_key, value: r.tag_value });
   }
-  return loadRuns(
-    ctx,
-    ids.flatMap((id) => byId.get(id) ?? []),
-  );
+  return inputs;
 }
+
+const keyValues = (json: string): Tag[] =>
+  (JSON.parse(json) as KeyValueJson).map(([key, value]) => ({ key, value }));
 
 /**
- * Full runs (info, params, tags, latest metrics, dataset inputs) for a list of run rows, in four
- * bulk reads whatever the number of runs. The order of `rows` is kept.
+ * Full runs (info, params, tags, latest metrics, dataset inputs) for a list of run ids, in the order
+ * given; ids of missing runs are skipped. Two reads whatever the number of runs.
  */
-export async function loadRuns(ctx: StoreContext, rows: RunRow[]): Promise<Run[]> {
-  if (rows.length === 0) return [];
-  const params = new Map<string, Param[]>();
-  const tags = new Map<string, Tag[]>();
-  const metrics = new Map<string, Metric[]>();
-  const inputs = new Map<string, DatasetInput[]>();
-  for (const ids of chunks(
-    rows.map((r) => r.run_uuid),
-    Math.floor(ctx.adapter.maxParameters / 2),
-  )) {
-    const [p, t, m, i] = await Promise.all([
-      ctx.db.selectFrom('params').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
-      ctx.db.selectFrom('tags').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
-      ctx.db
-        .selectFrom('latest_metrics')
-        // NaN folded into the value (NULL) here: one column less to read per metric of every run.
-        .select([
-          'run_uuid',
-          'key',
-          sql<number | null>`case when is_nan = 1 then null else value end`.as('value'),
-          'timestamp',
-          'step',
-        ])
-        .where('run_uuid', 'in', ids)
-        .execute(),
-      ctx.db
-        .selectFrom('run_inputs')
-        .innerJoin('datasets', 'datasets.dataset_uuid', 'run_inputs.dataset_uuid')
-        .leftJoin('input_tags', (join) =>
-          join
-            .onRef('input_tags.run_uuid', '=', 'run_inputs.run_uuid')
-            .onRef('input_tags.dataset_uuid', '=', 'run_inputs.dataset_uuid'),
-        )
-        .select([
-          'input_tags.key as tag_key',
-          'input_tags.value as tag_value',
-          'run_inputs.run_uuid',
-          'datasets.dataset_uuid',
-          'datasets.name',
-          'datasets.digest',
-          'datasets.source_type',
-          'datasets.source',
-          'datasets.schema',
-          'datasets.profile',
-        ])
-        .where('run_inputs.run_uuid', 'in', ids)
-        .execute(),
-    ]);
-    for (const [k, v] of group(p, (r: Param) => ({ key: r.key, value: r.value }))) params.set(k, v);
-    for (const [k, v] of group(t, (r: Tag) => ({ key: r.key, value: r.value }))) tags.set(k, v);
-    for (const [k, v] of group(
-      m,
-      (r: { key: string; value: number | null; timestamp: number; step: number }) => ({
-        key: r.key,
-        value: r.value ?? NaN,
-        timestamp: r.timestamp,
-        step: r.step,
-      }),
-    ))
-      metrics.set(k, v);
-    // One row per (input, tag): fold the tags back into their input.
-    const byInput = new Map<string, DatasetInput>();
-    for (const r of i) {
-      const id = `${r.run_uuid}/${r.dataset_uuid}`;
-      let input = byInput.get(id);
-      if (!input) {
-        const dataset: DatasetInput['dataset'] = {
-          name: r.name,
-          digest: r.digest,
-          source_type: r.source_type,
-          source: r.source,
-        };
-        if (r.schema !== null) dataset.schema = r.schema;
-        if (r.profile !== null) dataset.profile = r.profile;
-        input = { dataset };
-        byInput.set(id, input);
-        inputs.set(r.run_uuid, [...(inputs.get(r.run_uuid) ?? []), input]);
-      }
-      if (r.tag_key !== null && r.tag_value !== null)
-        (input.tags ??= []).push({ key: r.tag_key, value: r.tag_value });
+export async function loadRunsById(ctx: StoreContext, ids: string[]): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  const byId = new Map<string, Run>();
+  for (const part of chunks(ids, ctx.adapter.maxParameters)) {
+    const [rows, inputs] = await Promise.all([runsWithData(ctx, part), datasetInputs(ctx, part)]);
+    for (const { params_json, tags_json, metrics_json, ...row } of rows) {
+      const data: Run['data'] = {};
+      const metrics = (JSON.parse(metrics_json) as MetricJson).map(
+        ([key, value, timestamp, step, isNan]): Metric => ({
+          key,
+          value: isNan ? NaN : value,
+          timestamp,
+          step,
+        }),
+      );
+      const params: Param[] = keyValues(params_json);
+      const tags = keyValues(tags_json);
+      if (metrics.length > 0) data.metrics = metrics;
+      if (params.length > 0) data.params = params;
+      if (tags.length > 0) data.tags = tags;
+      const di = inputs.get(row.run_uuid);
+      byId.set(row.run_uuid, {
+        info: toRunInfo(row),
+        data,
+        inputs: di ? { dataset_inputs: di } : {},
+        outputs: {},
+      });
     }
   }
-  return rows.map((row) => {
-    const data: Run['data'] = {};
-    const m = metrics.get(row.run_uuid);
-    const p = params.get(row.run_uuid);
-    const t = tags.get(row.run_uuid);
-    if (m) data.metrics = m;
-    if (p) data.params = p;
-    if (t) data.tags = t;
-    const di = inputs.get(row.run_uuid);
-    return { info: toRunInfo(row), data, inputs: di ? { dataset_inputs: di } : {}, outputs: {} };
-  });
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }

@@ -18,7 +18,7 @@ import type { CreateRunInput, UpdateRunInput } from '../tracking-store.js';
 import type { StoreContext } from './context.js';
 import { activeExperiment } from './experiments.js';
 import { requireActive } from './lifecycle.js';
-import { loadRuns, toRunInfo } from './run-loader.js';
+import { loadRunsById, toRunInfo } from './run-loader.js';
 import type { RunRow } from './run-loader.js';
 
 type Db = StoreContext['db'] | Transaction<Database>;
@@ -77,15 +77,15 @@ export async function createRun(ctx: StoreContext, input: CreateRunInput): Promi
       .execute();
     return row;
   });
-  const [{ outputs: _outputs, ...run }] = (await loadRuns(ctx, [row])) as [Run];
+  const [{ outputs: _outputs, ...run }] = (await loadRunsById(ctx, [row.run_uuid])) as [Run];
   return run;
 }
 
 export async function getRun(ctx: StoreContext, runId: string): Promise<Run> {
   validateRunId(runId);
-  const row = await findRunRow(ctx.db, runId);
-  const [run] = await loadRuns(ctx, [row]);
-  return run as Run;
+  const [run] = await loadRunsById(ctx, [runId]);
+  if (!run) throw notFound(`Run with id=${runId} not found`);
+  return run;
 }
 
 export async function updateRun(ctx: StoreContext, runId: string, input: UpdateRunInput): Promise<RunInfo> {
