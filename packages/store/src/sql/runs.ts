@@ -1,15 +1,4 @@
-import {
-  LIMITS,
-  RUN_NAME_TAG,
-  invalidParam,
-  newRunId,
-  notFound,
-  validateBatch,
-  validateKey,
-  validateLength,
-  validateRunId,
-  truncate,
-} from '@ferry/core';
+import { RUN_NAME_TAG, invalidParam, newRunId, notFound, validateBatch, validateRunId } from '@ferry/core';
 import type { Run, RunInfo, Tag } from '@ferry/core';
 import type { Transaction } from 'kysely';
 import { generateRunName } from '../run-names.js';
@@ -37,14 +26,8 @@ export async function activeRunRow(db: Db, runId: string): Promise<RunRow> {
 }
 
 export async function createRun(ctx: StoreContext, input: CreateRunInput): Promise<Run> {
-  const tags = (input.tags ?? []).map((t) => ({
-    key: t.key,
-    value: truncate(t.value, LIMITS.runTagValueLength),
-  }));
-  for (const t of tags) {
-    validateKey(t.key);
-    validateLength('Tag key', t.key, LIMITS.entityKeyLength);
-  }
+  // The same rules as tags logged later: key checks, long values truncated.
+  const { tags } = validateBatch({ metrics: [], params: [], tags: input.tags ?? [] });
   const nameTag = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
   if (input.runName && nameTag && input.runName !== nameTag) {
     throw invalidParam(
@@ -145,5 +128,3 @@ export async function deleteTag(ctx: StoreContext, runId: string, key: string): 
     if (result.numDeletedRows === 0n) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
   });
 }
-
-export { validateBatch };
