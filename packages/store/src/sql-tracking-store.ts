@@ -14,6 +14,7 @@ import type {
   CreateExperimentInput,
   CreateRunInput,
   HistoryBulkIntervalInput,
+  MetricHistoryText,
   MetricPoint,
   SearchExperimentsInput,
   SearchRunsInput,
@@ -86,6 +87,11 @@ export class SqlTrackingStore implements TrackingStore {
     logInputs(this.ctx, runId, datasets);
   searchRuns = (input: SearchRunsInput): Promise<Page<Run>> => searchRuns(this.ctx, input);
 
+  getMetricHistoryText = (
+    runId: string,
+    key: string,
+    options?: { maxResults?: number; pageToken?: string },
+  ): Promise<MetricHistoryText> => history.getMetricHistoryText(this.ctx, runId, key, options);
   getMetricHistory = (
     runId: string,
     key: string,

@@ -53,6 +53,15 @@ export interface SearchRunsInput {
 /** A metric point as history endpoints return it (bulk reads add the run id). */
 export type MetricPoint = Metric & { run_id?: string };
 
+/**
+ * A page of one metric's history already in MLflow's wire form: `pointsJson` is the JSON array text
+ * of `{"key", "value", "timestamp", "step"}` objects (NaN as the string "NaN"), ready to be sent.
+ */
+export interface MetricHistoryText {
+  pointsJson: string;
+  nextPageToken?: string;
+}
+
 export interface HistoryBulkIntervalInput {
   runIds: string[];
   key: string;
@@ -92,6 +101,15 @@ export interface TrackingStore {
   logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
   searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
 
+  /**
+   * The same page as getMetricHistory, serialised by the database: histories run to hundreds of
+   * thousands of points, and decoding rows only to encode them again would be most of the cost.
+   */
+  getMetricHistoryText(
+    runId: string,
+    key: string,
+    options?: { maxResults?: number; pageToken?: string },
+  ): Promise<MetricHistoryText>;
   /** Full history when maxResults is absent; otherwise pages of maxResults. */
   getMetricHistory(
     runId: string,

@@ -12,12 +12,16 @@ export const metricRoutes: ApiRoute[] = [
       // Absent or 0 means the whole history, as MLflow 2.x and the npm client expect.
       const maxResults = fields.optionalInt('max_results') || undefined;
       const pageToken = fields.optionalString('page_token');
-      const page = await deps.store.getMetricHistory(runId, key, {
+      const page = await deps.store.getMetricHistoryText(runId, key, {
         ...(maxResults !== undefined ? { maxResults } : {}),
         ...(pageToken ? { pageToken } : {}),
       });
-      const body = withList({}, 'metrics', wireMetrics(page.items));
-      return page.nextPageToken ? { ...body, next_page_token: page.nextPageToken } : body;
+      // The points arrive as wire JSON from the store and are sent without decoding them.
+      const parts = [
+        ...(page.pointsJson === '[]' ? [] : [`"metrics":${page.pointsJson}`]),
+        ...(page.nextPageToken ? [`"next_page_token":${JSON.stringify(page.nextPageToken)}`] : []),
+      ];
+      return new Response(`{${parts.join(',')}}`, { headers: { 'content-type': 'application/json' } });
     },
   },
   {

@@ -15,12 +15,16 @@ export interface DialectAdapter {
   compactTable<T extends string, C extends string>(table: CreateTableBuilder<T, C>): CreateTableBuilder<T, C>;
   /** A JSON array literal of the given SQL expressions. */
   jsonArray(items: RawBuilder<unknown>[]): RawBuilder<unknown>;
+  /** A JSON object literal from (name, SQL expression) pairs, in that order. */
+  jsonObject(entries: [string, RawBuilder<unknown>][]): RawBuilder<unknown>;
+  /** A stored metric value as JSON: the number, or the string "NaN" when the NaN flag is set. */
+  jsonMetricValue(value: RawBuilder<unknown>, isNan: RawBuilder<unknown>): RawBuilder<unknown>;
   /**
-   * Aggregate of `element` over a group as JSON array text (`'[]'` for no rows), in the order rows
-   * reach it (not guaranteed by SQL; callers that need an order check it). Reading many rows as one
-   * JSON text is far cheaper than one driver row per entry.
+   * Aggregate of `element` over a group as JSON array text (`'[]'` for no rows), ordered by
+   * `orderBy` when given (otherwise in the order rows reach it, which SQL does not promise). Reading
+   * many rows as one JSON text is far cheaper than one driver row per entry.
    */
-  jsonArrayAgg(element: RawBuilder<unknown>): RawBuilder<string>;
+  jsonArrayAgg(element: RawBuilder<unknown>, orderBy?: RawBuilder<unknown>): RawBuilder<string>;
   /** True when an error from the driver is a unique/primary key violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True for errors a transaction may simply be retried after (deadlock, serialization failure, busy). */

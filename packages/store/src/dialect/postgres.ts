@@ -38,7 +38,13 @@ export function postgresAdapter(connectionString: string, poolSize = 10): Dialec
     compactTable: (table) => table,
     jsonArray: (items) => sql`json_build_array(${sql.join(items)})`,
     // As text, not json: the driver would otherwise parse it already, unlike SQLite's.
-    jsonArrayAgg: (element) => sql<string>`coalesce(json_agg(${element})::text, '[]')`,
+    jsonObject: (entries) =>
+      sql`json_build_object(${sql.join(entries.map(([name, value]) => sql`${sql.lit(name)}, ${value}`))})`,
+    // Both branches as json: a CASE needs one type, and a double must stay a JSON number.
+    jsonMetricValue: (value, isNan) =>
+      sql`case when ${isNan} = 1 then to_json('NaN'::text) else to_json(${value}) end`,
+    jsonArrayAgg: (element, orderBy) =>
+      sql<string>`coalesce(json_agg(${element}${orderBy ? sql` order by ${orderBy}` : sql``})::text, '[]')`,
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
     isTransient: (error) =>

@@ -35,7 +35,13 @@ export function sqliteAdapter(file: string): DialectAdapter {
     compactTable: (table) => table.modifyEnd(sql`without rowid`),
     // Doubles are written with 17 significant digits, which read back to the same double.
     jsonArray: (items) => sql`json_array(${sql.join(items)})`,
-    jsonArrayAgg: (element) => sql<string>`json_group_array(${element})`,
+    jsonObject: (entries) =>
+      sql`json_object(${sql.join(entries.map(([name, value]) => sql`${sql.lit(name)}, ${value}`))})`,
+    jsonMetricValue: (value, isNan) => sql`case when ${isNan} = 1 then 'NaN' else ${value} end`,
+    jsonArrayAgg: (element, orderBy) =>
+      orderBy
+        ? sql<string>`json_group_array(${element} order by ${orderBy})`
+        : sql<string>`json_group_array(${element})`,
     isUniqueViolation: (error) =>
       typeof error === 'object' &&
       error !== null &&

@@ -1,9 +1,27 @@
 import { decodePageToken, encodePageToken, invalidParam } from '@ferry/core';
 import type { Page } from '@ferry/core';
 import { sql } from 'kysely';
-import type { HistoryBulkIntervalInput, MetricPoint } from '../tracking-store.js';
+import type { HistoryBulkIntervalInput, MetricHistoryText, MetricPoint } from '../tracking-store.js';
 import type { StoreContext } from './context.js';
 import { findRunRow } from './runs.js';
+
+/** A history point in MLflow's wire form. */
+type WirePoint = { key: string; value: number | 'NaN'; timestamp: number; step: number };
+
+/** True when the series has a point after the first `count` (is there a next page?). */
+async function hasMore(ctx: StoreContext, seriesId: number, count: number): Promise<boolean> {
+  const row = await ctx.db
+    .selectFrom('metrics')
+    .select('step')
+    .where('series_id', '=', seriesId)
+    .orderBy('timestamp')
+    .orderBy('step')
+    .orderBy('value')
+    .limit(1)
+    .offset(count)
+    .executeTakeFirst();
+  return row !== undefined;
+}
 
 /** [timestamp, step, value, is_nan]: one history point as the database hands it over. */
 type PointJson = [number, number, number, number];
@@ -70,6 +88,52 @@ function toPoints(key: string, points: PointJson[], runId?: string): MetricPoint
   });
 }
 
+/**
+ * One metric's history in MLflow's wire form, built by the database in history order (the primary
+ * key order, one range scan): the text goes to the client as it is. Pages of maxResults when given.
+ */
+export async function getMetricHistoryText(
+  ctx: StoreContext,
+  runId: string,
+  key: string,
+  options: { maxResults?: number; pageToken?: string } = {},
+): Promise<MetricHistoryText> {
+  await findRunRow(ctx.db, runId);
+  const offset = decodePageToken(options.pageToken);
+  const seriesId = (await seriesOf(ctx, [runId], key)).get(runId);
+  if (seriesId === undefined) return { pointsJson: '[]' };
+  const limit = options.maxResults;
+  const { jsonObject, jsonMetricValue, jsonArrayAgg } = ctx.adapter;
+  let page = ctx.db
+    .selectFrom('metrics')
+    .select(['timestamp', 'step', 'value', 'is_nan'])
+    .where('series_id', '=', seriesId)
+    .orderBy('timestamp')
+    .orderBy('step')
+    .orderBy('value');
+  if (limit !== undefined) page = page.limit(limit);
+  else if (offset > 0) page = page.limit(Number.MAX_SAFE_INTEGER);
+  if (offset > 0) page = page.offset(offset);
+  const point = jsonObject([
+    // Typed, so PostgreSQL knows what the bound key is inside json_build_object.
+    ['key', sql`cast(${key} as text)`],
+    ['value', jsonMetricValue(sql.ref('h.value'), sql.ref('h.is_nan'))],
+    ['timestamp', sql.ref('h.timestamp')],
+    ['step', sql.ref('h.step')],
+  ]);
+  // The subquery's order picks the page; the aggregate's own ORDER BY guarantees the order in the array.
+  const order = sql`${sql.ref('h.timestamp')}, ${sql.ref('h.step')}, ${sql.ref('h.value')}`;
+  const { points } = await ctx.db
+    .selectFrom(page.as('h'))
+    .select(jsonArrayAgg(point, order).as('points'))
+    .executeTakeFirstOrThrow();
+  const result: MetricHistoryText = { pointsJson: points };
+  if (limit !== undefined && (await hasMore(ctx, seriesId, offset + limit))) {
+    result.nextPageToken = encodePageToken(offset + limit);
+  }
+  return result;
+}
+
 /** History of one metric ordered by (timestamp, step, value); pages of maxResults when given. */
 export async function getMetricHistory(
   ctx: StoreContext,
@@ -77,20 +141,10 @@ export async function getMetricHistory(
   key: string,
   options: { maxResults?: number; pageToken?: string } = {},
 ): Promise<Page<MetricPoint>> {
-  await findRunRow(ctx.db, runId);
-  const offset = decodePageToken(options.pageToken);
-  const seriesId = (await seriesOf(ctx, [runId], key)).get(runId);
-  if (seriesId === undefined) return { items: [] };
-  const limit = options.maxResults;
-  const points = await readSeries(ctx, seriesId, {
-    offset,
-    ...(limit !== undefined ? { limit: limit + 1 } : offset > 0 ? { limit: Number.MAX_SAFE_INTEGER } : {}),
-  });
-  const result: Page<MetricPoint> = {
-    items: toPoints(key, limit !== undefined ? points.slice(0, limit) : points),
-  };
-  if (limit !== undefined && points.length > limit) result.nextPageToken = encodePageToken(offset + limit);
-  return result;
+  const { pointsJson, nextPageToken } = await getMetricHistoryText(ctx, runId, key, options);
+  // Number('NaN') is NaN: the wire's string form of NaN comes back as the number.
+  const items = (JSON.parse(pointsJson) as WirePoint[]).map((p) => ({ ...p, value: Number(p.value) }));
+  return nextPageToken ? { items, nextPageToken } : { items };
 }
 
 export async function getMetricHistoryBulk(
