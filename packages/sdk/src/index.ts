@@ -1,0 +1,11 @@
+export { TrackingClient } from './tracking-client.js';
+export type { FetchLike, TrackingClientConfig } from './tracking-client.js';
+export { TrackingSession } from './session.js';
+export type { SessionConfig, StartRunOptions } from './session.js';
+export { ActiveRun } from './active-run.js';
+export type { MetricOptions } from './active-run.js';
+export { MetricQueue } from './metric-queue.js';
+export type { MetricQueueOptions } from './metric-queue.js';
+export { DEFAULT_RETRY } from './retry.js';
+export type { RetryPolicy } from './retry.js';
+export { trackingUriFromEnv, experimentFromEnv, runIdFromEnv } from './config.js';

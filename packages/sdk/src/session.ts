@@ -1,0 +1,193 @@
+import { userInfo } from 'node:os';
+import { FerryError, PARENT_RUN_TAG, USER_TAG } from '@ferry/core';
+import type { Metric, Page, Run, RunStatus, Tag, ViewType } from '@ferry/core';
+import { ActiveRun } from './active-run.js';
+import { experimentFromEnv, httpBaseUrl, runIdFromEnv, trackingUriFromEnv } from './config.js';
+import type { MetricQueueOptions } from './metric-queue.js';
+import type { RetryPolicy } from './retry.js';
+import { TrackingClient } from './tracking-client.js';
+import type { FetchLike } from './tracking-client.js';
+
+export interface SessionConfig {
+  /** Default: FERRY_TRACKING_URI / MLFLOW_TRACKING_URI, else http://127.0.0.1:5000. */
+  trackingUri?: string;
+  /** Another fetch, e.g. an in-process server's `app.fetch`. */
+  fetch?: FetchLike;
+  retry?: RetryPolicy;
+  metricQueue?: MetricQueueOptions;
+  /** Environment to read settings from (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface StartRunOptions {
+  runName?: string;
+  /** Start as a child of the active run (MLflow's `nested=True`). */
+  nested?: boolean;
+  tags?: Record<string, string>;
+  /** Log into an existing run instead of creating one (default: FERRY_RUN_ID / MLFLOW_RUN_ID). */
+  runId?: string;
+}
+
+function defaultTags(): Tag[] {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // Some containers run as a user with no name; MLflow records "unknown" too.
+  }
+  return [
+    { key: USER_TAG, value: user },
+    { key: 'mlflow.source.name', value: process.argv[1] ?? 'node' },
+    { key: 'mlflow.source.type', value: 'LOCAL' },
+  ];
+}
+
+/**
+ * The fluent tracking API: an experiment to log into and a stack of active runs, over one client.
+ * Runs still active when the process is about to exit are flushed and ended FINISHED, as MLflow does.
+ */
+export class TrackingSession {
+  readonly client: TrackingClient;
+  private readonly env: Record<string, string | undefined>;
+  private readonly queueOptions: MetricQueueOptions | undefined;
+  private experimentId: string | undefined;
+  private readonly runs: ActiveRun[] = [];
+  private exitHookInstalled = false;
+
+  constructor(config: SessionConfig = {}) {
+    this.env = config.env ?? process.env;
+    this.client = new TrackingClient({
+      trackingUri: httpBaseUrl(config.trackingUri ?? trackingUriFromEnv(this.env)),
+      ...(config.fetch ? { fetch: config.fetch } : {}),
+      ...(config.retry ? { retry: config.retry } : {}),
+    });
+    this.queueOptions = config.metricQueue;
+  }
+
+  /** Logs into the experiment of that name from now on, creating it if needed; returns its id. */
+  async setExperiment(name: string): Promise<string> {
+    const existing = await this.client.findExperimentByName(name);
+    if (existing?.lifecycle_stage === 'deleted') {
+      throw new FerryError(
+        'INVALID_PARAMETER_VALUE',
+        `Experiment '${name}' (id ${existing.experiment_id}) is deleted; restore it with \`ferry experiments restore\` or choose another name.`,
+      );
+    }
+    this.experimentId = existing?.experiment_id ?? (await this.client.createExperiment(name));
+    return this.experimentId;
+  }
+
+  /** Logs into the experiment with this id from now on. */
+  setExperimentId(experimentId: string): void {
+    this.experimentId = experimentId;
+  }
+
+  private async currentExperimentId(): Promise<string> {
+    if (this.experimentId) return this.experimentId;
+    const fromEnv = experimentFromEnv(this.env);
+    if (fromEnv.id) return (this.experimentId = fromEnv.id);
+    if (fromEnv.name) return this.setExperiment(fromEnv.name);
+    return '0';
+  }
+
+  /** The innermost active run, if any. */
+  activeRun(): ActiveRun | undefined {
+    return this.runs[this.runs.length - 1];
+  }
+
+  async startRun(options: StartRunOptions = {}): Promise<ActiveRun> {
+    const parent = this.activeRun();
+    if (parent && !options.nested) {
+      throw new FerryError(
+        'INVALID_PARAMETER_VALUE',
+        `Run with UUID ${parent.runId} is already active. End it first, or pass { nested: true } to start a child run.`,
+      );
+    }
+    const attachTo = options.runId ?? (this.runs.length === 0 ? runIdFromEnv(this.env) : undefined);
+    let info: Run['info'];
+    if (attachTo) {
+      info = (await this.client.getRun(attachTo)).info;
+      if (options.tags)
+        await this.client.logBatch(attachTo, {
+          tags: Object.entries(options.tags).map(([key, value]) => ({ key, value })),
+        });
+    } else {
+      const tags = [
+        ...defaultTags(),
+        ...Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value })),
+      ];
+      if (parent) tags.push({ key: PARENT_RUN_TAG, value: parent.runId });
+      const run = await this.client.createRun({
+        experimentId: await this.currentExperimentId(),
+        tags,
+        ...(options.runName ? { runName: options.runName } : {}),
+      });
+      info = run.info;
+    }
+    const active = new ActiveRun(this.client, info, this.queueOptions);
+    this.runs.push(active);
+    this.installExitHook();
+    return active;
+  }
+
+  /** Ends the innermost active run (flushing its metrics). */
+  async endRun(status: RunStatus = 'FINISHED'): Promise<void> {
+    const run = this.runs.pop();
+    if (run) await run.end(status);
+  }
+
+  /**
+   * Runs `fn` inside a new run: FINISHED when it returns, FAILED when it throws (the error is
+   * rethrown after the run is ended).
+   */
+  async withRun<T>(fn: (run: ActiveRun) => Promise<T> | T, options: StartRunOptions = {}): Promise<T> {
+    const run = await this.startRun(options);
+    let result: T;
+    try {
+      result = await fn(run);
+    } catch (error) {
+      this.remove(run);
+      await run.end('FAILED').catch(() => undefined);
+      throw error;
+    }
+    this.remove(run);
+    await run.end('FINISHED');
+    return result;
+  }
+
+  private remove(run: ActiveRun): void {
+    const at = this.runs.lastIndexOf(run);
+    if (at !== -1) this.runs.splice(at, 1);
+  }
+
+  getRun(runId: string): Promise<Run> {
+    return this.client.getRun(runId);
+  }
+
+  searchRuns(input: {
+    experimentIds: string[];
+    filter?: string;
+    orderBy?: string[];
+    maxResults?: number;
+    viewType?: ViewType;
+    pageToken?: string;
+  }): Promise<Page<Run>> {
+    return this.client.searchRuns(input);
+  }
+
+  getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    return this.client.getMetricHistory(runId, key);
+  }
+
+  private installExitHook(): void {
+    if (this.exitHookInstalled) return;
+    this.exitHookInstalled = true;
+    // `beforeExit` still lets asynchronous work run, unlike `exit`: finish the runs left open.
+    process.once('beforeExit', () => {
+      this.exitHookInstalled = false;
+      void (async () => {
+        while (this.runs.length > 0) await this.endRun('FINISHED').catch(() => undefined);
+      })();
+    });
+  }
+}

@@ -1,0 +1,248 @@
+import { ERROR_HTTP_STATUS, FerryError } from '@ferry/core';
+import type {
+  ErrorCode,
+  Experiment,
+  LogBatch,
+  Metric,
+  Page,
+  Run,
+  RunInfo,
+  RunStatus,
+  Tag,
+  ViewType,
+} from '@ferry/core';
+import { DEFAULT_RETRY, backoffDelay, isRetryableStatus, sleep } from './retry.js';
+import type { RetryPolicy } from './retry.js';
+
+/** The fetch this client calls: the global one, or an in-process server's handler (`app.fetch`). */
+export type FetchLike = (request: Request) => Response | Promise<Response>;
+
+export interface TrackingClientConfig {
+  /** Base URL of the server, e.g. `http://127.0.0.1:5000`. */
+  trackingUri: string;
+  fetch?: FetchLike;
+  retry?: RetryPolicy;
+  /** Extra headers on every request (authentication). */
+  headers?: Record<string, string>;
+}
+
+type Query = Record<string, string | number | string[] | undefined>;
+
+/** Metric values as MLflow's JSON carries them: NaN as "NaN", infinities as strings proto accepts. */
+function wireValue(value: number): number | string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  return value;
+}
+
+const fromWire = (value: number | string): number => (typeof value === 'string' ? Number(value) : value);
+
+function toRun(run: Run): Run {
+  const metrics = run.data.metrics?.map((m) => ({ ...m, value: fromWire(m.value as number | string) }));
+  return metrics ? { ...run, data: { ...run.data, metrics } } : run;
+}
+
+/**
+ * A typed client of the MLflow tracking REST API, as Ferry serves it. Requests that meet a busy
+ * server (429, 502, 503, 504) or a network error are retried with backoff; other failures throw
+ * FerryError with the server's MLflow error code and message.
+ */
+export class TrackingClient {
+  private readonly base: string;
+  private readonly fetchFn: FetchLike;
+  private readonly retry: RetryPolicy;
+  private readonly headers: Record<string, string>;
+
+  constructor(config: TrackingClientConfig) {
+    this.base = config.trackingUri.replace(/\/+$/, '');
+    this.fetchFn = config.fetch ?? ((request) => fetch(request));
+    this.retry = config.retry ?? DEFAULT_RETRY;
+    this.headers = config.headers ?? {};
+  }
+
+  /** One API call: `method path` with a JSON body (POST) or a query string (GET); returns the JSON body. */
+  async call<T>(method: 'GET' | 'POST', path: string, body: object | Query = {}): Promise<T> {
+    let url = `${this.base}/api/2.0/mlflow/${path}`;
+    if (method === 'GET') {
+      const query = new URLSearchParams();
+      for (const [k, v] of Object.entries(body as Query)) {
+        if (v === undefined) continue;
+        for (const item of Array.isArray(v) ? v : [v]) query.append(k, String(item));
+      }
+      if ([...query.keys()].length > 0) url += `?${query}`;
+    }
+    const payload = method === 'POST' ? JSON.stringify(body) : undefined;
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.fetchFn(
+          new Request(url, {
+            method,
+            headers: { ...this.headers, ...(payload ? { 'content-type': 'application/json' } : {}) },
+            ...(payload ? { body: payload } : {}),
+          }),
+        );
+      } catch (error) {
+        if (attempt >= this.retry.maxAttempts) {
+          throw new FerryError(
+            'TEMPORARILY_UNAVAILABLE',
+            `Cannot reach ${this.base}: ${(error as Error).message}`,
+          );
+        }
+        await sleep(backoffDelay(this.retry, attempt));
+        continue;
+      }
+      if (response.ok) return (await response.json()) as T;
+      if (isRetryableStatus(response.status) && attempt < this.retry.maxAttempts) {
+        await response.body?.cancel();
+        await sleep(backoffDelay(this.retry, attempt));
+        continue;
+      }
+      throw await this.errorOf(response, method, path);
+    }
+  }
+
+  private async errorOf(response: Response, method: string, path: string): Promise<FerryError> {
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text) as { error_code?: string; message?: string };
+      if (body.error_code && body.error_code in ERROR_HTTP_STATUS) {
+        return new FerryError(body.error_code as ErrorCode, body.message ?? text);
+      }
+    } catch {
+      // Not an MLflow error body: reported below with the status.
+    }
+    const code: ErrorCode =
+      response.status === 404
+        ? 'ENDPOINT_NOT_FOUND'
+        : response.status < 500
+          ? 'BAD_REQUEST'
+          : 'INTERNAL_ERROR';
+    return new FerryError(
+      code,
+      `${method} ${path} failed with HTTP ${response.status}: ${text.slice(0, 500)}`,
+    );
+  }
+
+  async createExperiment(
+    name: string,
+    options: { artifactLocation?: string; tags?: Tag[] } = {},
+  ): Promise<string> {
+    const body = {
+      name,
+      ...(options.artifactLocation ? { artifact_location: options.artifactLocation } : {}),
+      tags: options.tags ?? [],
+    };
+    return (await this.call<{ experiment_id: string }>('POST', 'experiments/create', body)).experiment_id;
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    return (
+      await this.call<{ experiment: Experiment }>('GET', 'experiments/get', { experiment_id: experimentId })
+    ).experiment;
+  }
+
+  /** The experiment of that name, or undefined when there is none. */
+  async findExperimentByName(name: string): Promise<Experiment | undefined> {
+    try {
+      const res = await this.call<{ experiment: Experiment }>('GET', 'experiments/get-by-name', {
+        experiment_name: name,
+      });
+      return res.experiment;
+    } catch (error) {
+      if (error instanceof FerryError && error.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+      throw error;
+    }
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    await this.call('POST', 'experiments/restore', { experiment_id: experimentId });
+  }
+
+  async createRun(input: {
+    experimentId: string;
+    runName?: string;
+    tags?: Tag[];
+    startTime?: number;
+    userId?: string;
+  }): Promise<Run> {
+    const res = await this.call<{ run: Run }>('POST', 'runs/create', {
+      experiment_id: input.experimentId,
+      start_time: input.startTime ?? Date.now(),
+      tags: input.tags ?? [],
+      ...(input.runName ? { run_name: input.runName } : {}),
+      ...(input.userId !== undefined ? { user_id: input.userId } : {}),
+    });
+    return toRun(res.run);
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    return toRun((await this.call<{ run: Run }>('GET', 'runs/get', { run_id: runId })).run);
+  }
+
+  async updateRun(
+    runId: string,
+    update: { status?: RunStatus; endTime?: number; runName?: string },
+  ): Promise<RunInfo> {
+    const res = await this.call<{ run_info: RunInfo }>('POST', 'runs/update', {
+      run_id: runId,
+      ...(update.status ? { status: update.status } : {}),
+      ...(update.endTime !== undefined ? { end_time: update.endTime } : {}),
+      ...(update.runName ? { run_name: update.runName } : {}),
+    });
+    return res.run_info;
+  }
+
+  /** One log-batch request; the caller keeps within MLflow's batch limits. */
+  async logBatch(runId: string, batch: LogBatch): Promise<void> {
+    await this.call('POST', 'runs/log-batch', {
+      run_id: runId,
+      metrics: (batch.metrics ?? []).map((m) => ({ ...m, value: wireValue(m.value) })),
+      params: batch.params ?? [],
+      tags: batch.tags ?? [],
+    });
+  }
+
+  async searchRuns(input: {
+    experimentIds: string[];
+    filter?: string;
+    orderBy?: string[];
+    maxResults?: number;
+    viewType?: ViewType;
+    pageToken?: string;
+  }): Promise<Page<Run>> {
+    const res = await this.call<{ runs?: Run[]; next_page_token?: string }>('POST', 'runs/search', {
+      experiment_ids: input.experimentIds,
+      ...(input.filter ? { filter: input.filter } : {}),
+      ...(input.orderBy ? { order_by: input.orderBy } : {}),
+      max_results: input.maxResults ?? 1000,
+      ...(input.viewType ? { run_view_type: input.viewType } : {}),
+      ...(input.pageToken ? { page_token: input.pageToken } : {}),
+    });
+    const page: Page<Run> = { items: (res.runs ?? []).map(toRun) };
+    if (res.next_page_token) page.nextPageToken = res.next_page_token;
+    return page;
+  }
+
+  /** The whole history of one metric of a run, in history order (pages of 25,000 as MLflow's client reads). */
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    const points: Metric[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await this.call<{ metrics?: Metric[]; next_page_token?: string }>(
+        'GET',
+        'metrics/get-history',
+        {
+          run_id: runId,
+          metric_key: key,
+          max_results: 25_000,
+          page_token: pageToken,
+        },
+      );
+      for (const m of res.metrics ?? []) points.push({ ...m, value: fromWire(m.value as number | string) });
+      pageToken = res.next_page_token;
+    } while (pageToken);
+    return points;
+  }
+}
