@@ -41,10 +41,15 @@ export class ActiveRun {
     return this.logParams({ [key]: value });
   }
 
-  async logParams(values: Record<string, string | number | boolean>): Promise<void> {
-    const params = entries(values);
-    for (let i = 0; i < params.length; i += LIMITS.paramsPerBatch) {
-      await this.client.logBatch(this.runId, { params: params.slice(i, i + LIMITS.paramsPerBatch) });
+  logParams(values: Record<string, string | number | boolean>): Promise<void> {
+    return this.writeNow('params', entries(values));
+  }
+
+  /** Params or tags, written at once in batches within MLflow's limit of 100 per request. */
+  private async writeNow(kind: 'params' | 'tags', items: Tag[]): Promise<void> {
+    const limit = kind === 'params' ? LIMITS.paramsPerBatch : LIMITS.tagsPerBatch;
+    for (let i = 0; i < items.length; i += limit) {
+      await this.client.logBatch(this.runId, { [kind]: items.slice(i, i + limit) });
     }
   }
 
@@ -52,11 +57,8 @@ export class ActiveRun {
     return this.setTags({ [key]: value });
   }
 
-  async setTags(values: Record<string, string | number | boolean>): Promise<void> {
-    const tags = entries(values);
-    for (let i = 0; i < tags.length; i += LIMITS.tagsPerBatch) {
-      await this.client.logBatch(this.runId, { tags: tags.slice(i, i + LIMITS.tagsPerBatch) });
-    }
+  setTags(values: Record<string, string | number | boolean>): Promise<void> {
+    return this.writeNow('tags', entries(values));
   }
 
   /**

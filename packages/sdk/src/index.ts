@@ -1,5 +1,5 @@
 export { TrackingClient } from './tracking-client.js';
-export type { FetchLike, TrackingClientConfig } from './tracking-client.js';
+export type { FetchLike, SearchRunsRequest, TrackingClientConfig } from './tracking-client.js';
 export { TrackingSession } from './session.js';
 export type { SessionConfig, StartRunOptions } from './session.js';
 export { ActiveRun } from './active-run.js';

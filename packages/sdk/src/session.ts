@@ -1,12 +1,12 @@
 import { userInfo } from 'node:os';
 import { FerryError, PARENT_RUN_TAG, USER_TAG } from '@ferry/core';
-import type { Metric, Page, Run, RunStatus, Tag, ViewType } from '@ferry/core';
+import type { Metric, Page, Run, RunStatus, Tag } from '@ferry/core';
 import { ActiveRun } from './active-run.js';
 import { experimentFromEnv, httpBaseUrl, runIdFromEnv, trackingUriFromEnv } from './config.js';
 import type { MetricQueueOptions } from './metric-queue.js';
 import type { RetryPolicy } from './retry.js';
 import { TrackingClient } from './tracking-client.js';
-import type { FetchLike } from './tracking-client.js';
+import type { FetchLike, SearchRunsRequest } from './tracking-client.js';
 
 export interface SessionConfig {
   /** Default: FERRY_TRACKING_URI / MLFLOW_TRACKING_URI, else http://127.0.0.1:5000. */
@@ -164,14 +164,7 @@ export class TrackingSession {
     return this.client.getRun(runId);
   }
 
-  searchRuns(input: {
-    experimentIds: string[];
-    filter?: string;
-    orderBy?: string[];
-    maxResults?: number;
-    viewType?: ViewType;
-    pageToken?: string;
-  }): Promise<Page<Run>> {
+  searchRuns(input: SearchRunsRequest): Promise<Page<Run>> {
     return this.client.searchRuns(input);
   }
 

@@ -28,6 +28,16 @@ export interface TrackingClientConfig {
 
 type Query = Record<string, string | number | string[] | undefined>;
 
+/** A run search: the MLflow filter grammar and order_by clauses, over some experiments. */
+export interface SearchRunsRequest {
+  experimentIds: string[];
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: number;
+  viewType?: ViewType;
+  pageToken?: string;
+}
+
 /** Metric values as MLflow's JSON carries them: NaN as "NaN", infinities as strings proto accepts. */
 function wireValue(value: number): number | string {
   if (Number.isNaN(value)) return 'NaN';
@@ -204,14 +214,7 @@ export class TrackingClient {
     });
   }
 
-  async searchRuns(input: {
-    experimentIds: string[];
-    filter?: string;
-    orderBy?: string[];
-    maxResults?: number;
-    viewType?: ViewType;
-    pageToken?: string;
-  }): Promise<Page<Run>> {
+  async searchRuns(input: SearchRunsRequest): Promise<Page<Run>> {
     const res = await this.call<{ runs?: Run[]; next_page_token?: string }>('POST', 'runs/search', {
       experiment_ids: input.experimentIds,
       ...(input.filter ? { filter: input.filter } : {}),
