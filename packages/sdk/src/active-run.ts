@@ -1,5 +1,9 @@
-import { LIMITS } from '@ferry/core';
-import type { Metric, Run, RunStatus, Tag } from '@ferry/core';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { FerryError, LIMITS } from '@ferry/core';
+import type { Dataset, Metric, Run, RunStatus, Tag } from '@ferry/core';
+import { ArtifactWriter } from './artifact-writer.js';
 import { MetricQueue } from './metric-queue.js';
 import type { MetricQueueOptions } from './metric-queue.js';
 import type { TrackingClient } from './tracking-client.js';
@@ -10,6 +14,10 @@ export interface MetricOptions {
   timestamp?: number;
 }
 
+/** The tag through which MLflow's UI finds a run's table artifacts. */
+const LOGGED_ARTIFACTS_TAG = 'mlflow.loggedArtifacts';
+const DATASET_CONTEXT_TAG = 'mlflow.data.context';
+
 const entries = (values: Record<string, string | number | boolean>): Tag[] =>
   Object.entries(values).map(([key, value]) => ({ key, value: String(value) }));
 
@@ -19,6 +27,7 @@ const entries = (values: Record<string, string | number | boolean>): Tag[] =>
  */
 export class ActiveRun {
   private readonly metrics: MetricQueue;
+  private readonly artifacts: ArtifactWriter;
   private ended = false;
 
   constructor(
@@ -27,6 +36,7 @@ export class ActiveRun {
     queueOptions?: MetricQueueOptions,
   ) {
     this.metrics = new MetricQueue((batch) => client.logBatch(info.run_id, { metrics: batch }), queueOptions);
+    this.artifacts = new ArtifactWriter(client, info.artifact_uri);
   }
 
   get runId(): string {
@@ -74,6 +84,81 @@ export class ActiveRun {
     const timestamp = options.timestamp ?? Date.now();
     const step = options.step ?? 0;
     return this.metrics.add(Object.entries(values).map(([key, value]) => ({ key, value, timestamp, step })));
+  }
+
+  /** Uploads a local file as an artifact, into the run-relative folder `artifactPath` if given. */
+  logArtifact(file: string, artifactPath?: string): Promise<void> {
+    return this.artifacts.putFile(file, artifactPath);
+  }
+
+  /** Uploads every file under a local folder, keeping the layout, into `artifactPath` if given. */
+  logArtifacts(dir: string, artifactPath?: string): Promise<void> {
+    return this.artifacts.putDirectory(dir, artifactPath);
+  }
+
+  /** Writes text as the artifact `artifactFile` (a run-relative path such as `notes/summary.txt`). */
+  logText(text: string, artifactFile: string): Promise<void> {
+    return this.artifacts.put(artifactFile, text);
+  }
+
+  /** Writes a value as JSON, or as YAML when the file name ends in .yaml or .yml (as MLflow's log_dict). */
+  logDict(value: unknown, artifactFile: string): Promise<void> {
+    const text = /\.ya?ml$/i.test(artifactFile) ? toYaml(value) : JSON.stringify(value, null, 2);
+    return this.artifacts.put(artifactFile, text);
+  }
+
+  /** Writes encoded image bytes (PNG, JPEG...) as the artifact `artifactFile`. */
+  logImage(bytes: Uint8Array, artifactFile: string): Promise<void> {
+    return this.artifacts.put(artifactFile, bytes);
+  }
+
+  /**
+   * Writes rows as a JSON table artifact in MLflow's format (`{"columns", "data"}`) and lists it in
+   * the run's `mlflow.loggedArtifacts` tag, which is how the UI finds tables to show.
+   */
+  async logTable(rows: Record<string, unknown>[], artifactFile: string): Promise<void> {
+    if (!artifactFile.endsWith('.json')) {
+      throw new FerryError(
+        'INVALID_PARAMETER_VALUE',
+        `A table artifact must be a .json file, got '${artifactFile}'.`,
+      );
+    }
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const data = rows.map((r) => columns.map((c) => r[c] ?? null));
+    await this.artifacts.put(artifactFile, JSON.stringify({ columns, data }));
+    const run = await this.client.getRun(this.runId);
+    const previous = run.data.tags?.find((t) => t.key === LOGGED_ARTIFACTS_TAG)?.value;
+    const listed = previous ? (JSON.parse(previous) as { path: string; type: string }[]) : [];
+    if (!listed.some((a) => a.path === artifactFile)) listed.push({ path: artifactFile, type: 'table' });
+    await this.setTag(LOGGED_ARTIFACTS_TAG, JSON.stringify(listed));
+  }
+
+  /** Records a dataset as an input of the run; `context` (e.g. "training") becomes its input tag. */
+  logInput(dataset: Dataset, context?: string): Promise<void> {
+    return this.client.logInputs(this.runId, [
+      context ? { dataset, tags: [{ key: DATASET_CONTEXT_TAG, value: context }] } : { dataset },
+    ]);
+  }
+
+  /** Downloads the artifact file or folder at `path` ('' for all) into the local folder `dst`. */
+  async downloadArtifacts(path: string, dst: string): Promise<void> {
+    const entries = await this.client.listArtifacts(this.runId, path || undefined);
+    const isFile = entries.length === 0 && path !== '';
+    if (isFile) {
+      const bytes = await this.client.getArtifact(this.runId, path);
+      await mkdir(dst, { recursive: true });
+      await writeFile(join(dst, path.split('/').pop() ?? path), bytes);
+      return;
+    }
+    for (const entry of entries) {
+      const target = join(dst, entry.path.slice(path ? path.length + 1 : 0));
+      if (entry.is_dir) {
+        await this.downloadArtifacts(entry.path, target);
+      } else {
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, await this.client.getArtifact(this.runId, entry.path));
+      }
+    }
   }
 
   /** Resolves when every metric logged so far is stored. */

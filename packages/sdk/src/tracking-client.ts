@@ -1,5 +1,6 @@
 import { ERROR_HTTP_STATUS, FerryError } from '@ferry/core';
 import type {
+  DatasetInput,
   ErrorCode,
   Experiment,
   LogBatch,
@@ -135,6 +136,69 @@ export class TrackingClient {
     );
   }
 
+  /** Uploads one artifact through the server's proxy (`PUT /api/2.0/mlflow-artifacts/artifacts/<key>`). */
+  async putArtifact(key: string, body: Uint8Array | ReadableStream<Uint8Array>): Promise<void> {
+    const url = `${this.base}/api/2.0/mlflow-artifacts/artifacts/${key.split('/').map(encodeURIComponent).join('/')}`;
+    const replayable = body instanceof Uint8Array;
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.fetchFn(
+          new Request(url, {
+            method: 'PUT',
+            headers: { ...this.headers, 'content-type': 'application/octet-stream' },
+            body,
+            // A stream body is sent as it is read (Node's fetch requires saying so).
+            ...(replayable ? {} : { duplex: 'half' }),
+          } as RequestInit),
+        );
+      } catch (error) {
+        if (!replayable || attempt >= this.retry.maxAttempts) {
+          throw new FerryError(
+            'TEMPORARILY_UNAVAILABLE',
+            `Cannot upload to ${this.base}: ${(error as Error).message}`,
+          );
+        }
+        await sleep(backoffDelay(this.retry, attempt));
+        continue;
+      }
+      if (response.ok) {
+        await response.body?.cancel();
+        return;
+      }
+      if (replayable && isRetryableStatus(response.status) && attempt < this.retry.maxAttempts) {
+        await response.body?.cancel();
+        await sleep(backoffDelay(this.retry, attempt));
+        continue;
+      }
+      throw await this.errorOf(response, 'PUT', `mlflow-artifacts/artifacts/${key}`);
+    }
+  }
+
+  /** A run artifact's bytes, by run-relative path (the server reads it wherever the run keeps artifacts). */
+  async getArtifact(runId: string, path: string): Promise<Uint8Array> {
+    const url = `${this.base}/get-artifact?${new URLSearchParams({ run_id: runId, path })}`;
+    const response = await this.fetchFn(new Request(url, { headers: this.headers }));
+    if (!response.ok) throw await this.errorOf(response, 'GET', `get-artifact ${path}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** Direct children of a folder of a run's artifacts (paths relative to the run's root). */
+  async listArtifacts(
+    runId: string,
+    path?: string,
+  ): Promise<{ path: string; is_dir: boolean; file_size?: number }[]> {
+    const res = await this.call<{ files?: { path: string; is_dir: boolean; file_size?: number }[] }>(
+      'GET',
+      'artifacts/list',
+      {
+        run_id: runId,
+        ...(path ? { path } : {}),
+      },
+    );
+    return res.files ?? [];
+  }
+
   async createExperiment(
     name: string,
     options: { artifactLocation?: string; tags?: Tag[] } = {},
@@ -212,6 +276,10 @@ export class TrackingClient {
       params: batch.params ?? [],
       tags: batch.tags ?? [],
     });
+  }
+
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    await this.call('POST', 'runs/log-inputs', { run_id: runId, datasets });
   }
 
   async searchRuns(input: SearchRunsRequest): Promise<Page<Run>> {
