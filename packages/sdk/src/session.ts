@@ -1,9 +1,9 @@
-import { userInfo } from 'node:os';
-import { FerryError, PARENT_RUN_TAG, USER_TAG } from '@ferry/core';
-import type { Metric, Page, Run, RunStatus, Tag } from '@ferry/core';
+import { FerryError, PARENT_RUN_TAG } from '@ferry/core';
+import type { Metric, Page, Run, RunStatus } from '@ferry/core';
 import { ActiveRun } from './active-run.js';
 import { experimentFromEnv, httpBaseUrl, runIdFromEnv, trackingUriFromEnv } from './config.js';
 import type { MetricQueueOptions } from './metric-queue.js';
+import { captureSource } from './source-capture.js';
 import type { RetryPolicy } from './retry.js';
 import { TrackingClient } from './tracking-client.js';
 import type { FetchLike, SearchRunsRequest } from './tracking-client.js';
@@ -17,6 +17,10 @@ export interface SessionConfig {
   metricQueue?: MetricQueueOptions;
   /** Environment to read settings from (default process.env). */
   env?: Record<string, string | undefined>;
+  /** The script recorded as the run's source (default: the one node was started with). */
+  entryPoint?: string;
+  /** Record git commit, branch, remote and dirty state, and the uncommitted diff (default true). */
+  captureSource?: boolean;
 }
 
 export interface StartRunOptions {
@@ -28,20 +32,6 @@ export interface StartRunOptions {
   runId?: string;
 }
 
-function defaultTags(): Tag[] {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // Some containers run as a user with no name; MLflow records "unknown" too.
-  }
-  return [
-    { key: USER_TAG, value: user },
-    { key: 'mlflow.source.name', value: process.argv[1] ?? 'node' },
-    { key: 'mlflow.source.type', value: 'LOCAL' },
-  ];
-}
-
 /**
  * The fluent tracking API: an experiment to log into and a stack of active runs, over one client.
  * Runs still active when the process is about to exit are flushed and ended FINISHED, as MLflow does.
@@ -50,6 +40,8 @@ export class TrackingSession {
   readonly client: TrackingClient;
   private readonly env: Record<string, string | undefined>;
   private readonly queueOptions: MetricQueueOptions | undefined;
+  private readonly entryPoint: string | undefined;
+  private readonly captureGit: boolean;
   private experimentId: string | undefined;
   private readonly runs: ActiveRun[] = [];
   private exitHookInstalled = false;
@@ -62,6 +54,8 @@ export class TrackingSession {
       ...(config.retry ? { retry: config.retry } : {}),
     });
     this.queueOptions = config.metricQueue;
+    this.entryPoint = config.entryPoint ?? process.argv[1];
+    this.captureGit = config.captureSource ?? true;
   }
 
   /** Logs into the experiment of that name from now on, creating it if needed; returns its id. */
@@ -105,6 +99,7 @@ export class TrackingSession {
     }
     const attachTo = options.runId ?? (this.runs.length === 0 ? runIdFromEnv(this.env) : undefined);
     let info: Run['info'];
+    let diff: string | undefined;
     if (attachTo) {
       info = (await this.client.getRun(attachTo)).info;
       if (options.tags)
@@ -112,8 +107,9 @@ export class TrackingSession {
           tags: Object.entries(options.tags).map(([key, value]) => ({ key, value })),
         });
     } else {
+      const source = await captureSource(this.entryPoint, { git: this.captureGit });
       const tags = [
-        ...defaultTags(),
+        ...source.tags,
         ...Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value })),
       ];
       if (parent) tags.push({ key: PARENT_RUN_TAG, value: parent.runId });
@@ -123,8 +119,18 @@ export class TrackingSession {
         ...(options.runName ? { runName: options.runName } : {}),
       });
       info = run.info;
+      diff = source.diff;
     }
     const active = new ActiveRun(this.client, info, this.queueOptions);
+    // The working tree's uncommitted changes, so the run can be reproduced exactly. Best effort: a
+    // run whose artifacts cannot be written (no artifact proxy, say) is still a run worth logging.
+    if (diff) {
+      await active.logText(diff, 'source/uncommitted.diff').catch((error: unknown) => {
+        process.emitWarning(
+          `Ferry: could not keep the uncommitted diff of run ${active.runId}: ${(error as Error).message}`,
+        );
+      });
+    }
     this.runs.push(active);
     this.installExitHook();
     return active;

@@ -16,7 +16,12 @@ async function sessionOn(defaultArtifactRoot: string, serveArtifacts: boolean): 
   await store.open();
   const artifactProxy = serveArtifacts ? new LocalArtifactStore({ root: join(dir, 'served') }) : undefined;
   const app = createApp({ store, ...(artifactProxy ? { artifactProxy } : {}) }, { log: () => {} });
-  return new TrackingSession({ trackingUri: 'http://ferry.test', fetch: (r) => app.fetch(r), env: {} });
+  return new TrackingSession({
+    trackingUri: 'http://ferry.test',
+    fetch: (r) => app.fetch(r),
+    env: {},
+    captureSource: false,
+  });
 }
 
 beforeEach(async () => {

@@ -33,6 +33,7 @@ const session = (env: Record<string, string> = {}, fetch: FetchLike = appFetch) 
     trackingUri: 'http://ferry.test',
     fetch,
     env,
+    captureSource: false,
     retry: { maxAttempts: 4, initialDelayMs: 1, maxDelayMs: 5 },
   });
 
