@@ -22,18 +22,16 @@ export function runIdFromEnv(env: Env = process.env): string | undefined {
   return first(env, 'FERRY_RUN_ID', 'MLFLOW_RUN_ID');
 }
 
-/** The tracking URI as an HTTP base URL; other forms are refused with a message that says what to do. */
+/** True for a database URI (`sqlite:///…`, `postgresql://…`): the SDK then serves itself in process. */
+export function isDatabaseUri(uri: string): boolean {
+  return /^(sqlite|postgres(ql)?)(\+\w+)?:/.test(uri);
+}
+
+/** The tracking URI as an HTTP base URL; anything else is refused with a message that says what to use. */
 export function httpBaseUrl(uri: string): string {
   if (/^https?:\/\//.test(uri)) return uri;
-  if (/^(sqlite|postgres(ql)?)(\+\w+)?:/.test(uri)) {
-    throw new FerryError(
-      'NOT_IMPLEMENTED',
-      `Tracking straight into a database (${uri.split(':')[0]}:) is not available in this version of the SDK: ` +
-        'start `ferry server --backend-store-uri <uri>` and set FERRY_TRACKING_URI=http://127.0.0.1:5000.',
-    );
-  }
   throw new FerryError(
     'INVALID_PARAMETER_VALUE',
-    `Unsupported tracking URI '${uri}': use http(s)://host:port.`,
+    `Unsupported tracking URI '${uri}': use http(s)://host:port, sqlite:///path.db or postgresql://user:pw@host:port/db.`,
   );
 }

@@ -1,7 +1,9 @@
 import { FerryError, PARENT_RUN_TAG } from '@ferry/core';
 import type { Metric, Page, Run, RunStatus } from '@ferry/core';
 import { ActiveRun } from './active-run.js';
-import { experimentFromEnv, httpBaseUrl, runIdFromEnv, trackingUriFromEnv } from './config.js';
+import { experimentFromEnv, httpBaseUrl, isDatabaseUri, runIdFromEnv, trackingUriFromEnv } from './config.js';
+import { inProcessServer } from './in-process.js';
+import type { InProcessServer } from './in-process.js';
 import type { MetricQueueOptions } from './metric-queue.js';
 import { captureSource } from './source-capture.js';
 import type { RetryPolicy } from './retry.js';
@@ -45,12 +47,16 @@ export class TrackingSession {
   private experimentId: string | undefined;
   private readonly runs: ActiveRun[] = [];
   private exitHookInstalled = false;
+  private local: InProcessServer | undefined;
 
   constructor(config: SessionConfig = {}) {
     this.env = config.env ?? process.env;
+    const uri = config.trackingUri ?? trackingUriFromEnv(this.env);
+    // A database URI: the server's own app answers in this process, on the same request path.
+    if (isDatabaseUri(uri) && !config.fetch) this.local = inProcessServer(uri, this.env);
     this.client = new TrackingClient({
-      trackingUri: httpBaseUrl(config.trackingUri ?? trackingUriFromEnv(this.env)),
-      ...(config.fetch ? { fetch: config.fetch } : {}),
+      trackingUri: this.local ? 'http://ferry.in-process' : httpBaseUrl(uri),
+      ...(this.local ? { fetch: this.local.fetch } : config.fetch ? { fetch: config.fetch } : {}),
       ...(config.retry ? { retry: config.retry } : {}),
     });
     this.queueOptions = config.metricQueue;
@@ -178,15 +184,19 @@ export class TrackingSession {
     return this.client.getMetricHistory(runId, key);
   }
 
+  /** Ends the runs still active and, in process mode, closes the database. */
+  async close(): Promise<void> {
+    while (this.runs.length > 0) await this.endRun('FINISHED').catch(() => undefined);
+    await this.local?.close();
+  }
+
   private installExitHook(): void {
     if (this.exitHookInstalled) return;
     this.exitHookInstalled = true;
     // `beforeExit` still lets asynchronous work run, unlike `exit`: finish the runs left open.
     process.once('beforeExit', () => {
       this.exitHookInstalled = false;
-      void (async () => {
-        while (this.runs.length > 0) await this.endRun('FINISHED').catch(() => undefined);
-      })();
+      void this.close();
     });
   }
 }

@@ -148,7 +148,7 @@ describe('TrackingSession', () => {
     await expect(session().getRun('f'.repeat(32))).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
   });
 
-  it('refuses a database tracking URI with a message that says what to do', () => {
-    expect(() => new TrackingSession({ trackingUri: 'sqlite:///x.db' })).toThrow(/ferry server/);
+  it('refuses a tracking URI it cannot use, saying what it accepts', () => {
+    expect(() => new TrackingSession({ trackingUri: 'ftp://x' })).toThrow(/http\(s\):\/\/host:port, sqlite:/);
   });
 });
