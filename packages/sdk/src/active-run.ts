@@ -6,6 +6,7 @@ import type { Dataset, Metric, Run, RunStatus, Tag } from '@ferry/core';
 import { ArtifactWriter } from './artifact-writer.js';
 import { MetricQueue } from './metric-queue.js';
 import type { MetricQueueOptions } from './metric-queue.js';
+import { SystemSampler } from './system-metrics.js';
 import type { TrackingClient } from './tracking-client.js';
 
 export interface MetricOptions {
@@ -29,6 +30,7 @@ export class ActiveRun {
   private readonly metrics: MetricQueue;
   private readonly artifacts: ArtifactWriter;
   private ended = false;
+  private monitor: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: TrackingClient,
@@ -161,6 +163,30 @@ export class ActiveRun {
     }
   }
 
+  /**
+   * Logs CPU, memory, disk and network as `system/*` metrics every `intervalSeconds` until the run
+   * ends (MLflow's system metrics). Steps count the samples, from 0.
+   */
+  monitorSystem(intervalSeconds = 10): void {
+    if (this.monitor) return;
+    const sampler = new SystemSampler();
+    let step = 0;
+    this.monitor = setInterval(() => {
+      void sampler
+        .sample()
+        .then((sample) => {
+          if (this.ended) return;
+          const values = Object.fromEntries(Object.entries(sample).map(([k, v]) => [`system/${k}`, v]));
+          return this.logMetrics(values, { step: step++ });
+        })
+        .catch((error: unknown) =>
+          process.emitWarning(`Ferry: system metrics of run ${this.runId}: ${(error as Error).message}`),
+        );
+    }, intervalSeconds * 1000);
+    // Sampling alone never keeps the process alive.
+    this.monitor.unref();
+  }
+
   /** Resolves when every metric logged so far is stored. */
   flush(): Promise<void> {
     return this.metrics.flush();
@@ -170,6 +196,7 @@ export class ActiveRun {
   async end(status: RunStatus = 'FINISHED'): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    clearInterval(this.monitor);
     try {
       await this.flush();
     } finally {

@@ -9,3 +9,5 @@ export type { MetricQueueOptions } from './metric-queue.js';
 export { DEFAULT_RETRY } from './retry.js';
 export type { RetryPolicy } from './retry.js';
 export { trackingUriFromEnv, experimentFromEnv, runIdFromEnv } from './config.js';
+export { SystemSampler } from './system-metrics.js';
+export type { SystemSample } from './system-metrics.js';

@@ -32,6 +32,8 @@ export interface StartRunOptions {
   tags?: Record<string, string>;
   /** Log into an existing run instead of creating one (default: FERRY_RUN_ID / MLFLOW_RUN_ID). */
   runId?: string;
+  /** Sample CPU, memory, disk and network as `system/*` metrics every this many seconds (off by default). */
+  systemMetricsSeconds?: number;
 }
 
 /**
@@ -128,6 +130,7 @@ export class TrackingSession {
       diff = source.diff;
     }
     const active = new ActiveRun(this.client, info, this.queueOptions);
+    if (options.systemMetricsSeconds) active.monitorSystem(options.systemMetricsSeconds);
     // The working tree's uncommitted changes, so the run can be reproduced exactly. Best effort: a
     // run whose artifacts cannot be written (no artifact proxy, say) is still a run worth logging.
     if (diff) {
