@@ -1,6 +1,10 @@
 import { Command } from 'commander';
 import { FERRY_VERSION } from '@ferry/server';
+import { artifactsCommand } from './commands/artifacts.js';
 import { dbCommand } from './commands/db.js';
+import { experimentsCommand } from './commands/experiments.js';
+import { metricsCommand } from './commands/metrics.js';
+import { runsCommand } from './commands/runs.js';
 import { serverCommand } from './commands/server.js';
 
 /** The `ferry` command line: one file per noun under commands/. */
@@ -9,5 +13,9 @@ export function createProgram(): Command {
     .description('Ferry: experiment tracking, models, pipelines and serving')
     .version(FERRY_VERSION)
     .addCommand(serverCommand())
-    .addCommand(dbCommand());
+    .addCommand(dbCommand())
+    .addCommand(experimentsCommand())
+    .addCommand(runsCommand())
+    .addCommand(metricsCommand())
+    .addCommand(artifactsCommand());
 }

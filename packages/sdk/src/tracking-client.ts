@@ -234,6 +234,46 @@ export class TrackingClient {
     await this.call('POST', 'experiments/restore', { experiment_id: experimentId });
   }
 
+  async deleteExperiment(experimentId: string): Promise<void> {
+    await this.call('POST', 'experiments/delete', { experiment_id: experimentId });
+  }
+
+  async renameExperiment(experimentId: string, newName: string): Promise<void> {
+    await this.call('POST', 'experiments/update', { experiment_id: experimentId, new_name: newName });
+  }
+
+  /** Every experiment matching the filter (MLflow's grammar), following page tokens. */
+  async searchExperiments(
+    input: { filter?: string; orderBy?: string[]; viewType?: ViewType } = {},
+  ): Promise<Experiment[]> {
+    const out: Experiment[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await this.call<{ experiments?: Experiment[]; next_page_token?: string }>(
+        'POST',
+        'experiments/search',
+        {
+          max_results: 1000,
+          ...(input.filter ? { filter: input.filter } : {}),
+          ...(input.orderBy ? { order_by: input.orderBy } : {}),
+          ...(input.viewType ? { view_type: input.viewType } : {}),
+          ...(pageToken ? { page_token: pageToken } : {}),
+        },
+      );
+      out.push(...(res.experiments ?? []));
+      pageToken = res.next_page_token;
+    } while (pageToken);
+    return out;
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.call('POST', 'runs/delete', { run_id: runId });
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    await this.call('POST', 'runs/restore', { run_id: runId });
+  }
+
   async createRun(input: {
     experimentId: string;
     runName?: string;
