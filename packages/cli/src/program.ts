@@ -3,6 +3,7 @@ import { FERRY_VERSION } from '@ferry/server';
 import { artifactsCommand } from './commands/artifacts.js';
 import { dbCommand } from './commands/db.js';
 import { experimentsCommand } from './commands/experiments.js';
+import { gcCommand } from './commands/gc.js';
 import { metricsCommand } from './commands/metrics.js';
 import { runsCommand } from './commands/runs.js';
 import { serverCommand } from './commands/server.js';
@@ -17,5 +18,6 @@ export function createProgram(): Command {
     .addCommand(experimentsCommand())
     .addCommand(runsCommand())
     .addCommand(metricsCommand())
-    .addCommand(artifactsCommand());
+    .addCommand(artifactsCommand())
+    .addCommand(gcCommand());
 }

@@ -7,12 +7,14 @@ import type { StoreContext } from './sql/context.js';
 import * as experiments from './sql/experiments.js';
 import { logBatch } from './sql/log-batch.js';
 import { logInputs } from './sql/log-inputs.js';
+import * as purge from './sql/purge.js';
 import * as history from './sql/metric-history.js';
 import * as runs from './sql/runs.js';
 import { searchRuns } from './sql/search-runs.js';
 import type {
   CreateExperimentInput,
   CreateRunInput,
+  DeletedEntities,
   HistoryBulkIntervalInput,
   MetricHistoryText,
   MetricPoint,
@@ -86,6 +88,11 @@ export class SqlTrackingStore implements TrackingStore {
   logInputs = (runId: string, datasets: DatasetInput[]): Promise<void> =>
     logInputs(this.ctx, runId, datasets);
   searchRuns = (input: SearchRunsInput): Promise<Page<Run>> => searchRuns(this.ctx, input);
+
+  findDeleted = (before: number): Promise<DeletedEntities> => purge.findDeleted(this.ctx, before);
+  purgeRuns = (runIds: string[]): Promise<void> => purge.purgeRuns(this.ctx, runIds);
+  purgeExperiments = (experimentIds: string[]): Promise<void> =>
+    purge.purgeExperiments(this.ctx, experimentIds);
 
   getMetricHistoryText = (
     runId: string,

@@ -62,6 +62,12 @@ export interface MetricHistoryText {
   nextPageToken?: string;
 }
 
+/** What `ferry gc` may remove: entities in the deleted stage, with where their artifacts live. */
+export interface DeletedEntities {
+  runs: { runId: string; experimentId: string; artifactUri: string; deletedTime: number }[];
+  experiments: { experimentId: string; name: string; artifactLocation: string; deletedTime: number }[];
+}
+
 export interface HistoryBulkIntervalInput {
   runIds: string[];
   key: string;
@@ -110,6 +116,15 @@ export interface TrackingStore {
     key: string,
     options?: { maxResults?: number; pageToken?: string },
   ): Promise<MetricHistoryText>;
+  /** Runs and experiments in the deleted stage since before `before` (ms since the epoch). */
+  findDeleted(before: number): Promise<DeletedEntities>;
+  /**
+   * Removes deleted runs for good, with everything logged to them. INVALID_PARAMETER_VALUE for a run
+   * that is not deleted (nothing is removed then); RESOURCE_DOES_NOT_EXIST for an unknown one.
+   */
+  purgeRuns(runIds: string[]): Promise<void>;
+  /** Removes deleted experiments for good, with all their runs and datasets; same rules as purgeRuns. */
+  purgeExperiments(experimentIds: string[]): Promise<void>;
   /** Full history when maxResults is absent; otherwise pages of maxResults. */
   getMetricHistory(
     runId: string,
