@@ -11,3 +11,5 @@ export type { RetryPolicy } from './retry.js';
 export { trackingUriFromEnv, experimentFromEnv, runIdFromEnv } from './config.js';
 export { SystemSampler } from './system-metrics.js';
 export type { SystemSample } from './system-metrics.js';
+export { ferryCallback } from './tfjs-callback.js';
+export type { TfModule } from './tfjs-callback.js';
