@@ -7,6 +7,8 @@ import { ArtifactWriter } from './artifact-writer.js';
 import { MetricQueue } from './metric-queue.js';
 import type { MetricQueueOptions } from './metric-queue.js';
 import { SystemSampler } from './system-metrics.js';
+import { ProgressCounter } from './transfer-progress.js';
+import type { TransferOptions } from './transfer-progress.js';
 import type { TrackingClient } from './tracking-client.js';
 
 export interface MetricOptions {
@@ -94,8 +96,8 @@ export class ActiveRun {
   }
 
   /** Uploads every file under a local folder, keeping the layout, into `artifactPath` if given. */
-  logArtifacts(dir: string, artifactPath?: string): Promise<void> {
-    return this.artifacts.putDirectory(dir, artifactPath);
+  logArtifacts(dir: string, artifactPath?: string, options?: TransferOptions): Promise<void> {
+    return this.artifacts.putDirectory(dir, artifactPath, options);
   }
 
   /** Writes text as the artifact `artifactFile` (a run-relative path such as `notes/summary.txt`). */
@@ -143,24 +145,37 @@ export class ActiveRun {
   }
 
   /** Downloads the artifact file or folder at `path` ('' for all) into the local folder `dst`. */
-  async downloadArtifacts(path: string, dst: string): Promise<void> {
-    const entries = await this.client.listArtifacts(this.runId, path || undefined);
-    const isFile = entries.length === 0 && path !== '';
-    if (isFile) {
-      const bytes = await this.client.getArtifact(this.runId, path);
-      await mkdir(dst, { recursive: true });
-      await writeFile(join(dst, path.split('/').pop() ?? path), bytes);
-      return;
+  async downloadArtifacts(path: string, dst: string, options: TransferOptions = {}): Promise<void> {
+    const files = await this.artifactFiles(path);
+    // A path that lists nothing is a single file (or nothing, which the server then reports).
+    const single = files.length === 0 && path !== '';
+    const plan = single
+      ? [{ path, size: 0, target: join(dst, path.split('/').pop() ?? path) }]
+      : files.map((f) => ({
+          ...f,
+          target: join(dst, f.path.slice(path ? path.length + 1 : 0)),
+        }));
+    const progress = new ProgressCounter(
+      plan.length,
+      plan.reduce((n, f) => n + f.size, 0),
+      options.onProgress,
+    );
+    for (const f of plan) {
+      const bytes = await this.client.getArtifact(this.runId, f.path);
+      await mkdir(dirname(f.target), { recursive: true });
+      await writeFile(f.target, bytes);
+      progress.done(f.path, bytes.length);
     }
-    for (const entry of entries) {
-      const target = join(dst, entry.path.slice(path ? path.length + 1 : 0));
-      if (entry.is_dir) {
-        await this.downloadArtifacts(entry.path, target);
-      } else {
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, await this.client.getArtifact(this.runId, entry.path));
-      }
+  }
+
+  /** Every file under an artifact folder, recursively, with its size. */
+  private async artifactFiles(path: string): Promise<{ path: string; size: number }[]> {
+    const out: { path: string; size: number }[] = [];
+    for (const entry of await this.client.listArtifacts(this.runId, path || undefined)) {
+      if (entry.is_dir) out.push(...(await this.artifactFiles(entry.path)));
+      else out.push({ path: entry.path, size: entry.file_size ?? 0 });
     }
+    return out;
   }
 
   /**

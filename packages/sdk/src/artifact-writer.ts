@@ -5,6 +5,23 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { FerryError } from '@ferry/core';
 import type { TrackingClient } from './tracking-client.js';
+import { ProgressCounter } from './transfer-progress.js';
+import type { TransferOptions } from './transfer-progress.js';
+
+/** Every file under `dir` with its size and the artifact folder it goes to. */
+async function listFiles(
+  dir: string,
+  folder: string,
+): Promise<{ file: string; folder: string; size: number }[]> {
+  const out: { file: string; folder: string; size: number }[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const file = join(dir, entry.name);
+    if (entry.isDirectory())
+      out.push(...(await listFiles(file, [folder, entry.name].filter(Boolean).join('/'))));
+    else if (entry.isFile()) out.push({ file, folder, size: (await stat(file)).size });
+  }
+  return out;
+}
 
 /** Files up to this size are sent from memory, so a retried upload can send them again. */
 const BUFFERED_UPLOAD_BYTES = 16 * 1024 * 1024;
@@ -66,15 +83,17 @@ export class ArtifactWriter {
     }
   }
 
-  /** Uploads a folder's files recursively under `artifactPath`. */
-  async putDirectory(dir: string, artifactPath?: string): Promise<void> {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const target = [cleanArtifactPath(artifactPath), entry.isDirectory() ? entry.name : '']
-        .filter(Boolean)
-        .join('/');
-      if (entry.isDirectory()) await this.putDirectory(join(dir, entry.name), target);
-      else if (entry.isFile())
-        await this.putFile(join(dir, entry.name), cleanArtifactPath(artifactPath) || undefined);
+  /** Uploads a folder's files recursively under `artifactPath`, reporting each finished file. */
+  async putDirectory(dir: string, artifactPath?: string, options: TransferOptions = {}): Promise<void> {
+    const files = await listFiles(dir, cleanArtifactPath(artifactPath));
+    const progress = new ProgressCounter(
+      files.length,
+      files.reduce((n, f) => n + f.size, 0),
+      options.onProgress,
+    );
+    for (const f of files) {
+      await this.putFile(f.file, f.folder || undefined);
+      progress.done(f.file, f.size);
     }
   }
 

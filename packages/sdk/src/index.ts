@@ -13,3 +13,4 @@ export { SystemSampler } from './system-metrics.js';
 export type { SystemSample } from './system-metrics.js';
 export { ferryCallback } from './tfjs-callback.js';
 export type { TfModule } from './tfjs-callback.js';
+export type { TransferOptions, TransferProgress } from './transfer-progress.js';

@@ -82,6 +82,13 @@ describe.each([
         [2, null, true],
       ],
     });
+    const seen: { filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number }[] = [];
+    await run.downloadArtifacts('weights', join(dir, 'progress'), { onProgress: (p) => seen.push(p) });
+    expect(seen.map((p) => [p.filesDone, p.filesTotal])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    expect(seen[1]).toMatchObject({ bytesDone: 2, bytesTotal: 2 });
     const single = join(dir, 'single');
     await run.downloadArtifacts('plots/loss.png', single);
     expect(await readdir(single)).toEqual(['loss.png']);

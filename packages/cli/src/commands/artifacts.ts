@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { Command } from 'commander';
 import { ActiveRun } from '@ferry/sdk';
 import { printRows } from '../output.js';
+import { progressBar } from '../progress.js';
 import type { OutputOptions } from '../output.js';
 import { withSession, withTrackingOptions } from '../tracking.js';
 
@@ -32,7 +33,16 @@ export function artifactsCommand(): Command {
     .action((path: string | undefined, opts: Opts & { dst: string }) =>
       withSession(opts, async (s) => {
         const run = new ActiveRun(s.client, (await s.client.getRun(opts.runId)).info);
-        await run.downloadArtifacts(path ?? '', opts.dst);
+        const bar = progressBar('download', !opts.json);
+        try {
+          await run.downloadArtifacts(
+            path ?? '',
+            opts.dst,
+            bar.onProgress ? { onProgress: bar.onProgress } : {},
+          );
+        } finally {
+          bar.stop();
+        }
         if (!opts.json)
           console.log(`Downloaded ${path || 'all artifacts'} of run ${opts.runId} to ${opts.dst}`);
       }),
@@ -45,8 +55,20 @@ export function artifactsCommand(): Command {
     .action((localPath: string, opts: Opts & { artifactPath?: string }) =>
       withSession(opts, async (s) => {
         const run = new ActiveRun(s.client, (await s.client.getRun(opts.runId)).info);
-        if ((await stat(localPath)).isDirectory()) await run.logArtifacts(localPath, opts.artifactPath);
-        else await run.logArtifact(localPath, opts.artifactPath);
+        if ((await stat(localPath)).isDirectory()) {
+          const bar = progressBar('upload', !opts.json);
+          try {
+            await run.logArtifacts(
+              localPath,
+              opts.artifactPath,
+              bar.onProgress ? { onProgress: bar.onProgress } : {},
+            );
+          } finally {
+            bar.stop();
+          }
+        } else {
+          await run.logArtifact(localPath, opts.artifactPath);
+        }
         if (!opts.json) console.log(`Logged ${localPath} to run ${opts.runId}`);
       }),
     );
