@@ -5,19 +5,26 @@ export interface MetricQueueOptions {
   maxBatch?: number;
   /** Points held before `add` makes the producer wait: the memory bound when the server is slower. */
   maxQueued?: number;
+  /**
+   * Requests in flight at once. Two keep the server busy while the next batch is encoded; a key's
+   * stored history does not depend on arrival order (it is ordered by timestamp, step and value,
+   * and the latest value is the maximum by step and timestamp), so batches may land out of order.
+   */
+  concurrency?: number;
 }
 
 const READY: Promise<void> = Promise.resolve();
 
 /**
- * Sends a run's metric points in the background, in batches, one request at a time and in the order
- * they were added (so each key's points keep their order). `add` returns at once while the queue has
+ * Sends a run's metric points in the background, in batches taken in the order they were added, a
+ * few requests at a time. `add` returns at once while the queue has
  * room and otherwise a promise that resolves when it has: awaiting it is what bounds memory. The
  * first failed send stops the queue; `flush` (and every later `add`) rejects with it.
  */
 export class MetricQueue {
   private readonly maxBatch: number;
   private readonly maxQueued: number;
+  private readonly concurrency: number;
   private items: Metric[] = [];
   private head = 0;
   private pumping = false;
@@ -31,6 +38,7 @@ export class MetricQueue {
   ) {
     this.maxBatch = options.maxBatch ?? 1000;
     this.maxQueued = options.maxQueued ?? 100_000;
+    this.concurrency = Math.max(1, options.concurrency ?? 2);
   }
 
   /** Points waiting to be sent. */
@@ -70,17 +78,22 @@ export class MetricQueue {
     return batch;
   }
 
-  private async pump(): Promise<void> {
+  /** One sending lane: takes the next batch while there is one and nothing has failed. */
+  private async sender(): Promise<void> {
     while (this.size > 0 && this.failure === undefined) {
       try {
         await this.send(this.take());
       } catch (error) {
-        this.failure = error;
+        this.failure ??= error;
       }
       if (this.size < this.maxQueued || this.failure !== undefined) {
         for (const wake of this.roomWaiters.splice(0)) wake();
       }
     }
+  }
+
+  private async pump(): Promise<void> {
+    await Promise.all(Array.from({ length: this.concurrency }, () => this.sender()));
     this.pumping = false;
     for (const waiter of this.idleWaiters.splice(0)) {
       if (this.failure !== undefined) waiter.reject(this.failure);

@@ -25,7 +25,7 @@ function recorder() {
 describe('MetricQueue', () => {
   it('sends everything in batches of at most maxBatch, in the order added', async () => {
     const r = recorder();
-    const q = new MetricQueue(r.send, { maxBatch: 1000 });
+    const q = new MetricQueue(r.send, { maxBatch: 1000, concurrency: 1 });
     for (let i = 0; i < 2500; i++) await q.add([point(i, i % 2 ? 'a' : 'b')]);
     await q.flush();
     expect(r.batches.map((b) => b.length)).toEqual([1000, 1000, 500]);
