@@ -36,6 +36,20 @@ export async function findDeleted(ctx: StoreContext, before: number): Promise<De
   };
 }
 
+/** Every id must exist and be in the deleted stage; the whole purge is refused otherwise. */
+function requireDeleted<K>(
+  ids: K[],
+  stages: Map<K, string>,
+  missing: (id: K) => Error,
+  notDeleted: (id: K) => Error,
+): void {
+  for (const id of ids) {
+    const stage = stages.get(id);
+    if (stage === undefined) throw missing(id);
+    if (stage !== 'deleted') throw notDeleted(id);
+  }
+}
+
 /** Hard delete of deleted runs; every row logged to them goes with them (foreign keys cascade). */
 export async function purgeRuns(ctx: StoreContext, runIds: string[]): Promise<void> {
   if (runIds.length === 0) return;
@@ -45,13 +59,12 @@ export async function purgeRuns(ctx: StoreContext, runIds: string[]): Promise<vo
       .select(['run_uuid', 'lifecycle_stage'])
       .where('run_uuid', 'in', runIds)
       .execute();
-    const stage = new Map(rows.map((r) => [r.run_uuid, r.lifecycle_stage]));
-    for (const id of runIds) {
-      if (!stage.has(id)) throw notFound(`Run with id=${id} not found`);
-      if (stage.get(id) !== 'deleted') {
-        throw invalidParam(`Run ${id} is not deleted: only deleted runs can be removed permanently.`);
-      }
-    }
+    requireDeleted(
+      runIds,
+      new Map(rows.map((r) => [r.run_uuid, r.lifecycle_stage])),
+      (id) => notFound(`Run with id=${id} not found`),
+      (id) => invalidParam(`Run ${id} is not deleted: only deleted runs can be removed permanently.`),
+    );
     await trx.deleteFrom('runs').where('run_uuid', 'in', runIds).execute();
   });
 }
