@@ -18,6 +18,9 @@ export function postgresAdapter(connectionString: string, poolSize = 10): Dialec
       const pool = new pg.Pool({
         connectionString,
         max: poolSize,
+        // Idle pooled connections must not keep a process alive that has nothing left to do (a
+        // training script logging in process); a server stays up through its listening socket.
+        allowExitOnIdle: true,
         types: {
           getTypeParser: ((oid: number, format?: string) =>
             oid === INT8_OID
