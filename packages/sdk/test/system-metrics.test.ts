@@ -41,7 +41,12 @@ describe('system metrics', () => {
         captureSource: false,
       });
       const run = await ferry.startRun({ systemMetricsSeconds: 0.05 });
-      await new Promise((r) => setTimeout(r, 400));
+      // Wait for a few samples to be queued (a loaded machine may fire the timer late).
+      for (let waited = 0; waited < 10_000; waited += 50) {
+        await run.flush();
+        if ((await ferry.getMetricHistory(run.runId, 'system/cpu_utilization_percentage')).length >= 2) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await run.end();
       const history = await ferry.getMetricHistory(run.runId, 'system/cpu_utilization_percentage');
       expect(history.length).toBeGreaterThanOrEqual(2);
