@@ -75,8 +75,20 @@ export class TrackingSession {
         `Experiment '${name}' (id ${existing.experiment_id}) is deleted; restore it with \`ferry experiments restore\` or choose another name.`,
       );
     }
-    this.experimentId = existing?.experiment_id ?? (await this.client.createExperiment(name));
+    this.experimentId = existing?.experiment_id ?? (await this.createOrFind(name));
     return this.experimentId;
+  }
+
+  /** Creates the experiment; if another process created it first, uses theirs. */
+  private async createOrFind(name: string): Promise<string> {
+    try {
+      return await this.client.createExperiment(name);
+    } catch (error) {
+      if (!(error instanceof FerryError && error.code === 'RESOURCE_ALREADY_EXISTS')) throw error;
+      const created = await this.client.findExperimentByName(name);
+      if (!created) throw error;
+      return created.experiment_id;
+    }
   }
 
   /** Logs into the experiment with this id from now on. */

@@ -82,6 +82,11 @@ describe('TrackingSession', () => {
     expect(found.items.map((r) => r.info.run_id)).toEqual([run.runId]);
   });
 
+  it('setExperiment from many sessions at once ends in one experiment', async () => {
+    const ids = await Promise.all(Array.from({ length: 8 }, () => session().setExperiment('raced')));
+    expect(new Set(ids).size).toBe(1);
+  });
+
   it('sets the parent tag on nested runs and refuses a second top-level run', async () => {
     const ferry = session();
     const parent = await ferry.startRun();
