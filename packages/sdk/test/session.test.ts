@@ -34,7 +34,7 @@ const session = (env: Record<string, string> = {}, fetch: FetchLike = appFetch) 
     fetch,
     env,
     captureSource: false,
-    retry: { maxAttempts: 4, initialDelayMs: 1, maxDelayMs: 5 },
+    retry: { maxAttempts: 6, initialDelayMs: 1, maxDelayMs: 5 },
   });
 
 describe('TrackingSession', () => {
@@ -125,13 +125,13 @@ describe('TrackingSession', () => {
     expect(byName.experimentId).toBe(experimentId);
   });
 
-  it('retries 503 answers and network errors, then succeeds', async () => {
+  it('retries 429 and 503 answers and network errors, then succeeds', async () => {
     let failures = 0;
     const flaky: FetchLike = async (request) => {
-      if (request.url.includes('log-batch') && failures < 3) {
+      if (request.url.includes('log-batch') && failures < 4) {
         failures++;
         if (failures === 2) throw new TypeError('fetch failed');
-        return new Response('busy', { status: 503 });
+        return new Response('busy', { status: failures === 4 ? 429 : 503 });
       }
       return appFetch(request);
     };
@@ -139,7 +139,7 @@ describe('TrackingSession', () => {
     const run = await ferry.startRun();
     await run.logMetric('m', 42);
     await run.end();
-    expect(failures).toBe(3);
+    expect(failures).toBe(4);
     expect((await store.getRun(run.runId)).data.metrics?.[0]?.value).toBe(42);
   });
 

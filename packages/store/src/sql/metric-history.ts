@@ -10,17 +10,7 @@ type WirePoint = { key: string; value: number | 'NaN'; timestamp: number; step: 
 
 /** True when the series has a point after the first `count` (is there a next page?). */
 async function hasMore(ctx: StoreContext, seriesId: number, count: number): Promise<boolean> {
-  const row = await ctx.db
-    .selectFrom('metrics')
-    .select('step')
-    .where('series_id', '=', seriesId)
-    .orderBy('timestamp')
-    .orderBy('step')
-    .orderBy('value')
-    .limit(1)
-    .offset(count)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await seriesPage(ctx, seriesId, { limit: 1, offset: count }).executeTakeFirst()) !== undefined;
 }
 
 /** [timestamp, step, value, is_nan]: one history point as the database hands it over. */
@@ -38,16 +28,18 @@ async function seriesOf(ctx: StoreContext, runIds: string[], key: string): Promi
   return new Map(rows.map((r) => [r.run_uuid, r.series_id]));
 }
 
+/** History order, as SQL: timestamp, step, value (NaN is stored as 0 with a flag, so sorts as 0). */
+const HISTORY_ORDER = sql`${sql.ref('h.timestamp')}, ${sql.ref('h.step')}, ${sql.ref('h.value')}`;
+
 /**
- * Points of one series in history order (timestamp, step, value) — a primary-key range scan — read as
- * one JSON array text: materialising a driver row per point costs several times more than parsing.
+ * A page of one series' points in history order: a primary-key range scan. Aggregated as `h`, the
+ * aggregate names HISTORY_ORDER again, because only an aggregate's own ORDER BY is guaranteed.
  */
-async function readSeries(
+function seriesPage(
   ctx: StoreContext,
   seriesId: number,
-  options: { limit?: number; offset?: number; steps?: number[] } = {},
-): Promise<PointJson[]> {
-  const { jsonArray, jsonArrayAgg } = ctx.adapter;
+  options: { limit?: number; offset?: number; steps?: number[] },
+) {
   let page = ctx.db
     .selectFrom('metrics')
     .select(['timestamp', 'step', 'value', 'is_nan'])
@@ -57,27 +49,27 @@ async function readSeries(
     .orderBy('value');
   if (options.steps) page = page.where('step', 'in', options.steps);
   if (options.limit !== undefined) page = page.limit(options.limit);
+  else if (options.offset) page = page.limit(Number.MAX_SAFE_INTEGER);
   if (options.offset) page = page.offset(options.offset);
-  const point = jsonArray(['timestamp', 'step', 'value', 'is_nan'].map((c) => sql.ref(`h.${c}`)));
-  const { points } = await ctx.db
-    .selectFrom(page.as('h'))
-    .select(jsonArrayAgg(point).as('points'))
-    .executeTakeFirstOrThrow();
-  return inOrder(JSON.parse(points) as PointJson[], byTime);
+  return page;
 }
 
-/** History order: timestamp, step, value (NaN, stored as 0 with a flag, sorts as 0). */
-const byTime = (a: PointJson, b: PointJson): number => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-
 /**
- * The list sorted by `cmp`. Aggregates receive rows in the ordered subquery's order in practice, but
- * SQL does not promise it; checking costs one pass, sorting again only happens if it was not kept.
+ * Points of one series in history order, read as one JSON array text: materialising a driver row per
+ * point costs several times more than parsing.
  */
-function inOrder<T>(items: T[], cmp: (a: T, b: T) => number): T[] {
-  for (let i = 1; i < items.length; i++) {
-    if (cmp(items[i - 1] as T, items[i] as T) > 0) return items.sort(cmp);
-  }
-  return items;
+async function readSeries(
+  ctx: StoreContext,
+  seriesId: number,
+  options: { limit?: number; offset?: number; steps?: number[] } = {},
+): Promise<PointJson[]> {
+  const { jsonArray, jsonArrayAgg } = ctx.adapter;
+  const point = jsonArray(['timestamp', 'step', 'value', 'is_nan'].map((c) => sql.ref(`h.${c}`)));
+  const { points } = await ctx.db
+    .selectFrom(seriesPage(ctx, seriesId, options).as('h'))
+    .select(jsonArrayAgg(point, HISTORY_ORDER).as('points'))
+    .executeTakeFirstOrThrow();
+  return JSON.parse(points) as PointJson[];
 }
 
 function toPoints(key: string, points: PointJson[], runId?: string): MetricPoint[] {
@@ -104,16 +96,7 @@ export async function getMetricHistoryText(
   if (seriesId === undefined) return { pointsJson: '[]' };
   const limit = options.maxResults;
   const { jsonObject, jsonMetricValue, jsonArrayAgg } = ctx.adapter;
-  let page = ctx.db
-    .selectFrom('metrics')
-    .select(['timestamp', 'step', 'value', 'is_nan'])
-    .where('series_id', '=', seriesId)
-    .orderBy('timestamp')
-    .orderBy('step')
-    .orderBy('value');
-  if (limit !== undefined) page = page.limit(limit);
-  else if (offset > 0) page = page.limit(Number.MAX_SAFE_INTEGER);
-  if (offset > 0) page = page.offset(offset);
+  const page = seriesPage(ctx, seriesId, { offset, ...(limit !== undefined ? { limit } : {}) });
   const point = jsonObject([
     // Typed, so PostgreSQL knows what the bound key is inside json_build_object.
     ['key', sql`cast(${key} as text)`],
@@ -121,11 +104,9 @@ export async function getMetricHistoryText(
     ['timestamp', sql.ref('h.timestamp')],
     ['step', sql.ref('h.step')],
   ]);
-  // The subquery's order picks the page; the aggregate's own ORDER BY guarantees the order in the array.
-  const order = sql`${sql.ref('h.timestamp')}, ${sql.ref('h.step')}, ${sql.ref('h.value')}`;
   const { points } = await ctx.db
     .selectFrom(page.as('h'))
-    .select(jsonArrayAgg(point, order).as('points'))
+    .select(jsonArrayAgg(point, HISTORY_ORDER).as('points'))
     .executeTakeFirstOrThrow();
   const result: MetricHistoryText = { pointsJson: points };
   if (limit !== undefined && (await hasMore(ctx, seriesId, offset + limit))) {
@@ -176,17 +157,12 @@ function sampleSteps(start: number, end: number, maxResults: number, allSteps: n
 
 /** The distinct steps of a series, ascending. */
 async function stepsOf(ctx: StoreContext, seriesId: number): Promise<number[]> {
-  const distinct = ctx.db
-    .selectFrom('metrics')
-    .select('step')
-    .distinct()
-    .where('series_id', '=', seriesId)
-    .orderBy('step');
+  const distinct = ctx.db.selectFrom('metrics').select('step').distinct().where('series_id', '=', seriesId);
   const { steps } = await ctx.db
     .selectFrom(distinct.as('d'))
-    .select(ctx.adapter.jsonArrayAgg(sql.ref('d.step')).as('steps'))
+    .select(ctx.adapter.jsonArrayAgg(sql.ref('d.step'), sql.ref('d.step')).as('steps'))
     .executeTakeFirstOrThrow();
-  return inOrder(JSON.parse(steps) as number[], (a, b) => a - b);
+  return JSON.parse(steps) as number[];
 }
 
 /**
@@ -225,7 +201,7 @@ export async function getMetricHistoryBulkInterval(
     if (seriesId === undefined) continue;
     const points = await readSeries(ctx, seriesId, { steps: wanted, limit: 25_000 });
     // Chart order: by step, then time.
-    points.sort((a, b) => a[1] - b[1] || byTime(a, b));
+    points.sort((a, b) => a[1] - b[1] || a[0] - b[0] || a[2] - b[2]);
     out.push(...toPoints(key, points, runId));
   }
   return out;
