@@ -84,18 +84,34 @@ export class TrackingClient {
       if ([...query.keys()].length > 0) url += `?${query}`;
     }
     const payload = method === 'POST' ? JSON.stringify(body) : undefined;
+    const response = await this.send(
+      () =>
+        new Request(url, {
+          method,
+          headers: { ...this.headers, ...(payload ? { 'content-type': 'application/json' } : {}) },
+          ...(payload ? { body: payload } : {}),
+        }),
+      { retryable: true, method, path },
+    );
+    return (await response.json()) as T;
+  }
+
+  /**
+   * Sends a request (built anew for each attempt) and returns the successful response. Busy answers
+   * (429, 502, 503, 504) and network errors are retried with backoff when `retryable` (a body that can
+   * be sent again); other failures throw FerryError with the server's code and message.
+   */
+  private async send(
+    build: () => Request,
+    options: { retryable: boolean; method: string; path: string },
+  ): Promise<Response> {
     for (let attempt = 1; ; attempt++) {
+      const canRetry = options.retryable && attempt < this.retry.maxAttempts;
       let response: Response;
       try {
-        response = await this.fetchFn(
-          new Request(url, {
-            method,
-            headers: { ...this.headers, ...(payload ? { 'content-type': 'application/json' } : {}) },
-            ...(payload ? { body: payload } : {}),
-          }),
-        );
+        response = await this.fetchFn(build());
       } catch (error) {
-        if (attempt >= this.retry.maxAttempts) {
+        if (!canRetry) {
           throw new FerryError(
             'TEMPORARILY_UNAVAILABLE',
             `Cannot reach ${this.base}: ${(error as Error).message}`,
@@ -104,13 +120,13 @@ export class TrackingClient {
         await sleep(backoffDelay(this.retry, attempt));
         continue;
       }
-      if (response.ok) return (await response.json()) as T;
-      if (isRetryableStatus(response.status) && attempt < this.retry.maxAttempts) {
+      if (response.ok) return response;
+      if (canRetry && isRetryableStatus(response.status)) {
         await response.body?.cancel();
         await sleep(backoffDelay(this.retry, attempt));
         continue;
       }
-      throw await this.errorOf(response, method, path);
+      throw await this.errorOf(response, options.method, options.path);
     }
   }
 
@@ -140,46 +156,28 @@ export class TrackingClient {
   async putArtifact(key: string, body: Uint8Array | ReadableStream<Uint8Array>): Promise<void> {
     const url = `${this.base}/api/2.0/mlflow-artifacts/artifacts/${key.split('/').map(encodeURIComponent).join('/')}`;
     const replayable = body instanceof Uint8Array;
-    for (let attempt = 1; ; attempt++) {
-      let response: Response;
-      try {
-        response = await this.fetchFn(
-          new Request(url, {
-            method: 'PUT',
-            headers: { ...this.headers, 'content-type': 'application/octet-stream' },
-            body,
-            // A stream body is sent as it is read (Node's fetch requires saying so).
-            ...(replayable ? {} : { duplex: 'half' }),
-          } as RequestInit),
-        );
-      } catch (error) {
-        if (!replayable || attempt >= this.retry.maxAttempts) {
-          throw new FerryError(
-            'TEMPORARILY_UNAVAILABLE',
-            `Cannot upload to ${this.base}: ${(error as Error).message}`,
-          );
-        }
-        await sleep(backoffDelay(this.retry, attempt));
-        continue;
-      }
-      if (response.ok) {
-        await response.body?.cancel();
-        return;
-      }
-      if (replayable && isRetryableStatus(response.status) && attempt < this.retry.maxAttempts) {
-        await response.body?.cancel();
-        await sleep(backoffDelay(this.retry, attempt));
-        continue;
-      }
-      throw await this.errorOf(response, 'PUT', `mlflow-artifacts/artifacts/${key}`);
-    }
+    const response = await this.send(
+      () =>
+        new Request(url, {
+          method: 'PUT',
+          headers: { ...this.headers, 'content-type': 'application/octet-stream' },
+          body,
+          // A stream body is sent as it is read (Node's fetch requires saying so) and cannot be resent.
+          ...(replayable ? {} : { duplex: 'half' }),
+        } as RequestInit),
+      { retryable: replayable, method: 'PUT', path: `mlflow-artifacts/artifacts/${key}` },
+    );
+    await response.body?.cancel();
   }
 
   /** A run artifact's bytes, by run-relative path (the server reads it wherever the run keeps artifacts). */
   async getArtifact(runId: string, path: string): Promise<Uint8Array> {
     const url = `${this.base}/get-artifact?${new URLSearchParams({ run_id: runId, path })}`;
-    const response = await this.fetchFn(new Request(url, { headers: this.headers }));
-    if (!response.ok) throw await this.errorOf(response, 'GET', `get-artifact ${path}`);
+    const response = await this.send(() => new Request(url, { headers: this.headers }), {
+      retryable: true,
+      method: 'GET',
+      path: `get-artifact ${path}`,
+    });
     return new Uint8Array(await response.arrayBuffer());
   }
 
