@@ -4,3 +4,5 @@ export * from './validation.js';
 export * from './page-token.js';
 export * from './ids.js';
 export * from './search/index.js';
+export * from './registry.js';
+export * from './registry-validation.js';

@@ -33,17 +33,22 @@ export const LIMITS = {
 const KEY_CHARS = /^[/\p{L}\p{N}_.\- :]*$/u;
 
 /** Names of params, metrics and tags: MLflow's character set, and no names that resolve to other paths. */
-export function validateKey(key: string): void {
+export function validateKey(key: string, path = 'key'): void {
   if (!KEY_CHARS.test(key)) {
     throw invalidParam(
-      `Invalid value ${JSON.stringify(key)} for parameter 'key' supplied: Names may only contain alphanumerics, ` +
+      `Invalid value ${JSON.stringify(key)} for parameter '${path}' supplied: Names may only contain alphanumerics, ` +
         'underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).',
     );
   }
-  const normalized = normalizePosix(key);
-  if (normalized !== key || key === '.' || key.startsWith('..') || key.startsWith('/')) {
+  validateUniquePath(key, path);
+}
+
+/** MLflow rejects names that would name a different file once normalised as a path (`a/../b`, `/x`). */
+export function validateUniquePath(name: string, path: string): void {
+  const normalized = normalizePosix(name);
+  if (normalized !== name || name === '.' || name.startsWith('..') || name.startsWith('/')) {
     throw invalidParam(
-      `Invalid value ${JSON.stringify(key)} for parameter 'key' supplied: Names may be treated as files in certain ` +
+      `Invalid value ${JSON.stringify(name)} for parameter '${path}' supplied: Names may be treated as files in certain ` +
         `cases, and must not resolve to other names when treated as such. This name would resolve to '${normalized}'`,
     );
   }

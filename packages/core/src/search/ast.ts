@@ -12,7 +12,9 @@ export type Comparator =
 /**
  * One `<entity>.<key> <comparator> <value>` clause. `value` is a number for numeric comparisons,
  * a string for string comparisons, a non-empty string list for IN / NOT IN and null for IS [NOT] NULL.
- * Attribute keys are canonical (`run_name`, `start_time`; the alias `created` becomes `start_time`).
+ * Attribute keys are canonical: runs `run_name`, `start_time` (the alias `created` becomes
+ * `start_time`); model versions `name`, `run_id`, `source_path`, `version_number`; logged models
+ * `creation_timestamp_ms`, `last_updated_timestamp_ms` for every spelling of those two times.
  */
 export interface Comparison {
   type: EntityType;
@@ -28,4 +30,13 @@ export interface OrderBy {
   type: EntityType;
   key: string;
   ascending: boolean;
+}
+
+/**
+ * A search_logged_models ordering: an attribute, or a metric (its latest value) optionally taken only
+ * from metrics logged on the named dataset and/or digest.
+ */
+export interface LoggedModelOrderBy extends OrderBy {
+  datasetName?: string;
+  datasetDigest?: string;
 }

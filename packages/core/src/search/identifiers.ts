@@ -1,6 +1,6 @@
 import { invalidParam } from '../errors.js';
 import type { EntityType } from './ast.js';
-import { pySet } from './py-repr.js';
+import { pyList, pySet, pyStr } from './py-repr.js';
 
 /**
  * Resolution of `<entity>.<key>` identifiers. Entities are named as MLflow names them internally
@@ -28,6 +28,54 @@ const DATASET_KEYS = ['name', 'digest', 'context'];
 export const EXPERIMENT_SEARCH_KEYS = ['name', 'creation_time', 'last_update_time'];
 export const EXPERIMENT_ORDER_BY_KEYS = ['name', 'experiment_id', 'creation_time', 'last_update_time'];
 export const EXPERIMENT_NUMERIC_KEYS: ReadonlySet<string> = new Set(['creation_time', 'last_update_time']);
+
+// The model registry (MLflow's SQL registry store). The version search keys and the listed
+// registered-model order keys are in the order a 3.11 server printed them.
+export const REGISTERED_MODEL_SEARCH_KEYS = ['name'];
+export const MODEL_VERSION_SEARCH_KEYS = ['source_path', 'name', 'version_number', 'run_id'];
+/** Named in MLflow's "numeric values" message; of these only `version_number` can be searched on. */
+export const MODEL_VERSION_NUMERIC_KEYS = ['version_number', 'creation_timestamp', 'last_updated_timestamp'];
+export const MODEL_VERSION_ORDER_BY_KEYS = [
+  'name',
+  'version_number',
+  'creation_timestamp',
+  'last_updated_timestamp',
+];
+/** `timestamp` and `last_updated_timestamp` are one key; MLflow's message lists only the first two. */
+export const REGISTERED_MODEL_ORDER_BY_KEYS = ['name', 'timestamp', 'last_updated_timestamp'];
+export const REGISTERED_MODEL_ORDER_BY_LISTED = ['timestamp', 'name'];
+
+// Logged models. Canonical attribute names are the ones MLflow's SQL store maps its aliases to: the
+// table's columns, which are also the REST field names (`creation_timestamp_ms`).
+const LOGGED_MODEL_ATTRIBUTES: Readonly<Record<string, string>> = {
+  model_id: 'model_id',
+  name: 'name',
+  model_type: 'model_type',
+  status: 'status',
+  source_run_id: 'source_run_id',
+  creation_time: 'creation_timestamp_ms',
+  creation_timestamp: 'creation_timestamp_ms',
+  creation_timestamp_ms: 'creation_timestamp_ms',
+  last_updated_time: 'last_updated_timestamp_ms',
+  last_updated_timestamp: 'last_updated_timestamp_ms',
+  last_updated_timestamp_ms: 'last_updated_timestamp_ms',
+};
+export const LOGGED_MODEL_NUMERIC_KEYS: ReadonlySet<string> = new Set([
+  'creation_timestamp_ms',
+  'last_updated_timestamp_ms',
+]);
+// What MLflow renames a bare attribute to before it looks at it (so they show in its messages).
+const LOGGED_MODEL_SQL_ALIASES: Readonly<Record<string, string>> = {
+  creation_time: 'creation_timestamp_ms',
+  creation_timestamp: 'creation_timestamp_ms',
+  last_updated_timestamp: 'last_updated_timestamp_ms',
+};
+const LOGGED_MODEL_ENTITIES: Readonly<Record<string, MlflowEntity>> = {
+  attributes: 'attribute',
+  metrics: 'metric',
+  params: 'parameter',
+  tags: 'tag',
+};
 
 const RUN_ENTITIES: Readonly<Record<string, MlflowEntity>> = {
   metric: 'metric',
@@ -86,6 +134,63 @@ export function resolveRunIdentifier(text: string, attributeKeys: readonly strin
 
 /** Experiments accept only `attribute.`, `tag.` and `tags.` prefixes, checked before backticks are trimmed. */
 export function resolveExperimentIdentifier(text: string, attributeKeys: readonly string[]): Identifier {
+  return resolveAttributeOrTag(text, attributeKeys, 'unquoted');
+}
+
+/**
+ * The model registry takes the same prefixes as experiments, but checks an attribute key as
+ * written: `` `name` `` is not `name`.
+ */
+export function resolveRegistryIdentifier(text: string, attributeKeys: readonly string[]): Identifier {
+  return resolveAttributeOrTag(text, attributeKeys, 'as written');
+}
+
+export interface LoggedModelIdentifier extends Identifier {
+  /** `<entity>.<key>` as MLflow prints the identifier in its messages (`attributes.name`). */
+  label: string;
+}
+
+/**
+ * Resolves a logged-model identifier as MLflow's SQL tracking store does: a lower-case word and a
+ * dot start an entity, which must be spelled `attributes`, `metrics`, `params` or `tags`; anything
+ * else is an attribute. Backticks come off both ends of the key; other quotes stay. Attribute keys
+ * are not checked here (see `loggedModelAttribute`).
+ */
+export function resolveLoggedModelIdentifier(text: string): LoggedModelIdentifier {
+  const match = /^([a-z]+)\.(.+)$/.exec(text);
+  if (match === null) {
+    const key = trimAllBackticks(
+      Object.hasOwn(LOGGED_MODEL_SQL_ALIASES, text) ? LOGGED_MODEL_SQL_ALIASES[text]! : text,
+    );
+    return { entity: 'attribute', key, label: `attributes.${key}` };
+  }
+  const [, entityText = '', keyText = ''] = match;
+  if (!Object.hasOwn(LOGGED_MODEL_ENTITIES, entityText)) {
+    throw invalidParam(
+      `Invalid entity type: ${pyStr(entityText)}. Expected one of ${pyList(Object.keys(LOGGED_MODEL_ENTITIES))}.`,
+    );
+  }
+  const key = trimAllBackticks(keyText);
+  return { entity: LOGGED_MODEL_ENTITIES[entityText]!, key, label: `${entityText}.${key}` };
+}
+
+/** The canonical name of a logged-model attribute (`creation_time` → `creation_timestamp_ms`), if it is one. */
+export function loggedModelAttribute(key: string): string | undefined {
+  return Object.hasOwn(LOGGED_MODEL_ATTRIBUTES, key) ? LOGGED_MODEL_ATTRIBUTES[key] : undefined;
+}
+
+/** Like `loggedModelAttribute`, reporting an unknown key with the message MLflow's other searches use. */
+export function checkLoggedModelAttribute(key: string): string {
+  const canonical = loggedModelAttribute(key);
+  if (canonical === undefined) throw invalidAttributeKey(key, Object.keys(LOGGED_MODEL_ATTRIBUTES));
+  return canonical;
+}
+
+function resolveAttributeOrTag(
+  text: string,
+  attributeKeys: readonly string[],
+  checkKey: 'as written' | 'unquoted',
+): Identifier {
   const [entityText, keyText] = splitIdentifier(text);
   let entity: MlflowEntity = 'attribute';
   if (entityText !== undefined) {
@@ -99,8 +204,9 @@ export function resolveExperimentIdentifier(text: string, attributeKeys: readonl
     }
     entity = resolved;
   }
+  if (checkKey === 'as written') checkAttributeKey(entity, keyText, attributeKeys);
   const key = trimBackticks(stripQuotes(keyText));
-  checkAttributeKey(entity, key, attributeKeys);
+  if (checkKey === 'unquoted') checkAttributeKey(entity, key, attributeKeys);
   return { entity, key };
 }
 
@@ -122,6 +228,11 @@ function trimBackticks(text: string): string {
   return isQuoted(text, '`') ? text.slice(1, -1) : text;
 }
 
+/** Python's `str.strip('`')`: every backtick at either end. */
+function trimAllBackticks(text: string): string {
+  return text.replace(/^`+|`+$/g, '');
+}
+
 function isQuoted(text: string, quote: string): boolean {
   return text.length >= 2 && text.startsWith(quote) && text.endsWith(quote);
 }
@@ -132,7 +243,9 @@ function splitIdentifier(text: string): [entity: string | undefined, key: string
 }
 
 function checkAttributeKey(entity: MlflowEntity, key: string, attributeKeys: readonly string[]): void {
-  if (entity === 'attribute' && !attributeKeys.includes(key)) {
-    throw invalidParam(`Invalid attribute key '${key}' specified. Valid keys are '${pySet(attributeKeys)}'`);
-  }
+  if (entity === 'attribute' && !attributeKeys.includes(key)) throw invalidAttributeKey(key, attributeKeys);
+}
+
+function invalidAttributeKey(key: string, attributeKeys: readonly string[]) {
+  return invalidParam(`Invalid attribute key '${key}' specified. Valid keys are '${pySet(attributeKeys)}'`);
 }

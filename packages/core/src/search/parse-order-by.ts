@@ -8,9 +8,7 @@ import {
   resolveExperimentIdentifier,
   resolveRunIdentifier,
 } from './identifiers.js';
-import { pyList } from './py-repr.js';
-import { shlexSplit } from './shlex.js';
-import { keywordOf, tokenize, type Token } from './tokenize.js';
+import { rejectDuplicate, splitOrderBy } from './order-by-clause.js';
 
 /**
  * Parses search_runs `order_by` entries: `<identifier> [ASC|DESC]`, metrics, params, tags and run
@@ -23,9 +21,7 @@ export function parseRunOrderBy(clauses: string[] | undefined): OrderBy[] {
     const { entity, key } = resolveRunIdentifier(identifier.trim(), RUN_ORDER_BY_KEYS);
     if (entity === 'dataset') throw invalidParam("Invalid identifier type 'dataset'");
     const canonical = canonicalKey(entity, key);
-    const field = `${entity}.${canonical}`;
-    if (seen.has(field)) throw invalidParam(`\`order_by\` contains duplicate fields: ${pyList(clauses!)}`);
-    seen.add(field);
+    rejectDuplicate(seen, `${entity}.${canonical}`, clauses!);
     return { type: astEntity(entity), key: canonical, ascending };
   });
 }
@@ -38,37 +34,4 @@ export function parseExperimentOrderBy(clauses: string[] | undefined): OrderBy[]
     if (entity !== 'attribute') throw invalidParam(`Invalid order_by entity: ${entity}`);
     return { type: 'attribute', key, ascending };
   });
-}
-
-/**
- * MLflow accepts a clause that sqlparse reads as one identifier: a name, optionally followed by
- * ASC/DESC or by a second name (an SQL alias) — nothing else, not even surrounding whitespace. It
- * then shell-splits the clause (backticks read as double quotes) into key and direction; a
- * one-word clause is used as written, quotes and all.
- */
-function splitOrderBy(clause: string): { identifier: string; ascending: boolean } {
-  if (!isSingleIdentifier(tokenize(clause))) throw unparsable(clause);
-  const words = shlexSplit(clause.replaceAll('`', '"'));
-  if (words === undefined || words.length > 2) throw unparsable(clause);
-  if (words.length < 2) return { identifier: clause, ascending: true };
-  const direction = words[1]!.toLowerCase();
-  if (direction !== 'asc' && direction !== 'desc') {
-    throw invalidParam(`Invalid ordering key in order_by clause '${clause}'.`);
-  }
-  return { identifier: words[0]!, ascending: direction === 'asc' };
-}
-
-function isSingleIdentifier(tokens: readonly Token[]): boolean {
-  const [name, ...rest] = tokens;
-  if (name?.kind !== 'name') return false;
-  if (rest.length === 0) return true;
-  const spaced = rest[0]!.kind === 'space';
-  const tail = spaced ? rest.slice(1) : rest;
-  if (tail.length !== 1) return false;
-  const direction = keywordOf(tail[0]);
-  return direction === 'ASC' || direction === 'DESC' || (spaced && tail[0]!.kind === 'name');
-}
-
-function unparsable(clause: string) {
-  return invalidParam(`Invalid order_by clause '${clause}'. Could not be parsed.`);
 }

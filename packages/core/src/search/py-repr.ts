@@ -43,6 +43,11 @@ export function pyList(items: readonly string[]): string {
   return `[${items.map(pyStr).join(', ')}]`;
 }
 
+/** `repr(tuple_of_str)`: a one-item tuple keeps its trailing comma. */
+export function pyTuple(items: readonly string[]): string {
+  return `(${items.map(pyStr).join(', ')}${items.length === 1 ? ',' : ''})`;
+}
+
 // Python's str.isprintable() is false for control, format, surrogate, private-use, unassigned and
 // separator characters other than the plain space.
 const UNPRINTABLE = /[\p{C}\p{Zl}\p{Zp}]|(?! )\p{Zs}/u;
