@@ -6,3 +6,4 @@ export * from './ids.js';
 export * from './search/index.js';
 export * from './registry.js';
 export * from './registry-validation.js';
+export * from './model-uri.js';

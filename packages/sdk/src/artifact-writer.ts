@@ -4,6 +4,7 @@ import { basename, dirname, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { FerryError } from '@ferry/core';
+import { proxyKey } from './artifact-reader.js';
 import type { TrackingClient } from './tracking-client.js';
 import { ProgressCounter } from './transfer-progress.js';
 import type { TransferOptions } from './transfer-progress.js';
@@ -105,15 +106,13 @@ export class ArtifactWriter {
 
   /** The key under the server's artifact proxy for a run-relative path. */
   private proxyPath(rel: string): string {
-    const proxied =
-      /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(this.artifactUri)?.[1] ??
-      /\/api\/2\.0\/mlflow-artifacts\/artifacts\/(.*)$/.exec(this.artifactUri)?.[1];
+    const proxied = proxyKey(this.artifactUri);
     if (proxied === undefined) {
       throw new FerryError(
         'NOT_IMPLEMENTED',
         `Artifact URI '${this.artifactUri}' is neither served by the tracking server nor local; the SDK cannot write there yet.`,
       );
     }
-    return `${proxied.replace(/\/+$/, '')}/${rel}`;
+    return `${proxied}/${rel}`;
   }
 }

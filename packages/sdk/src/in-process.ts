@@ -23,18 +23,15 @@ function artifactsRootFor(uri: string, env: Record<string, string | undefined>):
 export function inProcessServer(uri: string, env: Record<string, string | undefined>): InProcessServer {
   let opened: Promise<{ handle: FetchLike; close(): Promise<void> }> | undefined;
   const open = async () => {
-    const [{ createApp }, { SqlTrackingStore, adapterForUri }, { LocalArtifactStore }] = await Promise.all([
-      import('@ferry/server'),
-      import('@ferry/store'),
-      import('@ferry/artifacts'),
-    ]);
+    const [{ createApp }, { SqlTrackingStore, adapterForUri, sqlStores }, { LocalArtifactStore }] =
+      await Promise.all([import('@ferry/server'), import('@ferry/store'), import('@ferry/artifacts')]);
     const store = new SqlTrackingStore({
       adapter: adapterForUri(uri),
       defaultArtifactRoot: 'mlflow-artifacts:/',
     });
     await store.open();
     const app = createApp({
-      store,
+      ...sqlStores(store),
       artifactProxy: new LocalArtifactStore({ root: artifactsRootFor(uri, env) }),
     });
     return { handle: (request: Request) => app.fetch(request), close: () => store.close() };

@@ -72,8 +72,12 @@ export class TrackingClient {
     this.headers = config.headers ?? {};
   }
 
-  /** One API call: `method path` with a JSON body (POST) or a query string (GET); returns the JSON body. */
-  async call<T>(method: 'GET' | 'POST', path: string, body: object | Query = {}): Promise<T> {
+  /** One API call: `method path` with a JSON body (POST, PATCH, DELETE) or a query string (GET); returns the JSON body. */
+  async call<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    body: object | Query = {},
+  ): Promise<T> {
     let url = `${this.base}/api/2.0/mlflow/${path}`;
     if (method === 'GET') {
       const query = new URLSearchParams();
@@ -83,7 +87,7 @@ export class TrackingClient {
       }
       if ([...query.keys()].length > 0) url += `?${query}`;
     }
-    const payload = method === 'POST' ? JSON.stringify(body) : undefined;
+    const payload = method === 'GET' ? undefined : JSON.stringify(body);
     const response = await this.send(
       () =>
         new Request(url, {
@@ -168,6 +172,31 @@ export class TrackingClient {
       { retryable: replayable, method: 'PUT', path: `mlflow-artifacts/artifacts/${key}` },
     );
     await response.body?.cancel();
+  }
+
+  /** A file's bytes from the server's artifact proxy, by its key (the path after `mlflow-artifacts:/`). */
+  async getProxiedArtifact(key: string): Promise<Uint8Array> {
+    const url = `${this.base}/api/2.0/mlflow-artifacts/artifacts/${key.split('/').map(encodeURIComponent).join('/')}`;
+    const response = await this.send(() => new Request(url, { headers: this.headers }), {
+      retryable: true,
+      method: 'GET',
+      path: `mlflow-artifacts/artifacts/${key}`,
+    });
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** Direct children of a folder in the server's artifact proxy (names only, as MLflow lists them). */
+  async listProxiedArtifacts(key: string): Promise<{ path: string; is_dir: boolean; file_size?: number }[]> {
+    const url = `${this.base}/api/2.0/mlflow-artifacts/artifacts?${new URLSearchParams({ path: key })}`;
+    const response = await this.send(() => new Request(url, { headers: this.headers }), {
+      retryable: true,
+      method: 'GET',
+      path: `mlflow-artifacts/artifacts?path=${key}`,
+    });
+    const body = (await response.json()) as {
+      files?: { path: string; is_dir: boolean; file_size?: number }[];
+    };
+    return body.files ?? [];
   }
 
   /** A run artifact's bytes, by run-relative path (the server reads it wherever the run keeps artifacts). */

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '@ferry/artifacts';
 import { createApp } from '@ferry/server';
-import { SqlTrackingStore, sqliteAdapter } from '@ferry/store';
+import { SqlTrackingStore, sqlStores, sqliteAdapter } from '@ferry/store';
 import { TrackingSession } from '../src/index.js';
 
 let dir: string;
@@ -15,7 +15,10 @@ async function sessionOn(defaultArtifactRoot: string, serveArtifacts: boolean): 
   store = new SqlTrackingStore({ adapter: sqliteAdapter(join(dir, 'f.db')), defaultArtifactRoot });
   await store.open();
   const artifactProxy = serveArtifacts ? new LocalArtifactStore({ root: join(dir, 'served') }) : undefined;
-  const app = createApp({ store, ...(artifactProxy ? { artifactProxy } : {}) }, { log: () => {} });
+  const app = createApp(
+    { ...sqlStores(store), ...(artifactProxy ? { artifactProxy } : {}) },
+    { log: () => {} },
+  );
   return new TrackingSession({
     trackingUri: 'http://ferry.test',
     fetch: (r) => app.fetch(r),

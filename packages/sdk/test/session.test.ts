@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FerryError } from '@ferry/core';
 import { createApp } from '@ferry/server';
-import { SqlTrackingStore, sqliteAdapter } from '@ferry/store';
+import { SqlTrackingStore, sqlStores, sqliteAdapter } from '@ferry/store';
 import { TrackingSession } from '../src/index.js';
 import type { FetchLike } from '../src/index.js';
 
@@ -20,7 +20,7 @@ beforeEach(async () => {
     defaultArtifactRoot: 'mlflow-artifacts:/',
   });
   await store.open();
-  const app = createApp({ store }, { log: () => {} });
+  const app = createApp({ ...sqlStores(store) }, { log: () => {} });
   appFetch = (request) => app.fetch(request);
 });
 afterEach(async () => {

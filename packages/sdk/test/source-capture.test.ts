@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '@ferry/artifacts';
 import { createApp } from '@ferry/server';
-import { SqlTrackingStore, sqliteAdapter } from '@ferry/store';
+import { SqlTrackingStore, sqlStores, sqliteAdapter } from '@ferry/store';
 import { TrackingSession } from '../src/index.js';
 
 let dir: string;
@@ -26,7 +26,7 @@ beforeEach(async () => {
   });
   await store.open();
   const app = createApp(
-    { store, artifactProxy: new LocalArtifactStore({ root: join(dir, 'served') }) },
+    { ...sqlStores(store), artifactProxy: new LocalArtifactStore({ root: join(dir, 'served') }) },
     { log: () => {} },
   );
   session = (entryPoint, captureSource = true) =>

@@ -10,16 +10,25 @@ import { experimentRoutes } from './routes/experiments.js';
 import { ajaxMetricRoutes, metricRoutes } from './routes/metrics.js';
 import { registerArtifactProxy } from './routes/mlflow-artifacts.js';
 import type { ApiRoute } from './routes/route.js';
+import { loggedModelRoutes, runOutputRoutes } from './routes/logged-models.js';
+import { modelVersionRoutes } from './routes/model-versions.js';
+import { registeredModelRoutes } from './routes/registered-models.js';
 import { runRoutes } from './routes/runs.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export const FERRY_VERSION = '0.1.0';
 
-/** The MLflow tracking surface, mounted at both prefixes MLflow serves it under. */
+/** The MLflow tracking and registry surface, mounted at both prefixes MLflow serves it under. */
 const TRACKING_ROUTES: ApiRoute[] = [
   ...experimentRoutes,
   ...runRoutes,
   ...metricRoutes,
   ...artifactListRoutes,
+  ...registeredModelRoutes,
+  ...modelVersionRoutes,
+  ...loggedModelRoutes,
+  ...runOutputRoutes,
+  ...webhookRoutes,
 ];
 const PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
 

@@ -1,11 +1,20 @@
 import type { ArtifactStore } from '@ferry/artifacts';
-import type { TrackingStore } from '@ferry/store';
+import type { LoggedModelStore, RegistryStore, TrackingStore, WebhookStore } from '@ferry/store';
+import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 /** Everything the app needs, built by the caller: createApp reads no environment and opens nothing. */
 export interface AppDeps {
   store: TrackingStore;
+  /** The model registry (registered models, versions, aliases); on the tracking database. */
+  registry: RegistryStore;
+  /** MLflow 3's logged models; on the tracking database. */
+  loggedModels: LoggedModelStore;
   /** Where proxied artifacts (`mlflow-artifacts:/...`) live; undefined when artifacts are not served. */
   artifactProxy?: ArtifactStore;
   /** Reported by /version and /api/3.0/mlflow/server-info. */
   version?: string;
+  /** Registry webhooks; the webhook routes answer 501 without it. */
+  webhooks?: WebhookStore;
+  /** Sends webhook deliveries (and test deliveries); its URL policy also vets saved URLs. */
+  webhookDispatcher?: WebhookDispatcher;
 }

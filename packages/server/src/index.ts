@@ -3,3 +3,4 @@ export type { AppOptions } from './app.js';
 export type { AppDeps } from './deps.js';
 export { prepareDatabase, startServer } from './start.js';
 export type { ServerConfig, RunningServer } from './start.js';
+export * from './webhooks/index.js';

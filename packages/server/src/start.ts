@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { LocalArtifactStore } from '@ferry/artifacts';
-import { SqlTrackingStore, adapterForUri } from '@ferry/store';
+import { SqlTrackingStore, SqlWebhookStore, adapterForUri, sqlStores } from '@ferry/store';
 import { createApp } from './app.js';
+import { WebhookDispatcher, withWebhookEvents } from './webhooks/index.js';
 
 export interface ServerConfig {
   host: string;
@@ -64,8 +65,21 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const store = trackingStore(config, destination);
   await store.open();
   const artifactProxy = config.serveArtifacts ? new LocalArtifactStore({ root: destination }) : undefined;
+  const stores = sqlStores(store);
+  // Registry changes notify webhooks (FERRY_WEBHOOK_* settings come from the environment).
+  const webhooks = new SqlWebhookStore(store);
+  const webhookDispatcher = new WebhookDispatcher({
+    store: webhooks,
+    log: (message) => config.log?.(message),
+  });
   const app = createApp(
-    { store, ...(artifactProxy ? { artifactProxy } : {}) },
+    {
+      ...stores,
+      registry: withWebhookEvents(stores.registry, webhookDispatcher),
+      webhooks,
+      webhookDispatcher,
+      ...(artifactProxy ? { artifactProxy } : {}),
+    },
     config.staticPrefix ? { staticPrefix: config.staticPrefix } : {},
   );
 
@@ -97,6 +111,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           clearInterval(sweep);
           clearTimeout(deadline);
         }
+        await webhookDispatcher.close();
         await store.close();
       })();
       return closing;

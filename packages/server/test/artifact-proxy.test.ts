@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sqlStores } from '@ferry/store';
 import { createApp } from '../src/index.js';
 import { createTestApp } from './helpers/test-app.js';
 import type { TestApp } from './helpers/test-app.js';
@@ -135,7 +136,7 @@ describe('mlflow-artifacts proxy', () => {
   });
 
   it('answers 503 on every proxy route when artifacts are not served', async () => {
-    const app = createApp({ store: t.store }, { log: () => {} });
+    const app = createApp({ ...sqlStores(t.store) }, { log: () => {} });
     for (const [method, path] of [
       ['GET', `${BASE}/artifacts?path=x`],
       ['GET', `${BASE}/artifacts/x`],

@@ -45,7 +45,7 @@ const EXCHANGES = JSON.parse(
 
 /** The tracking surface Ferry serves today. */
 const TRACKING_SCOPE: RegExp[] = [
-  /^\/(api|ajax-api)\/2\.0\/mlflow\/(experiments|runs|metrics|artifacts)\//,
+  /^\/(api|ajax-api)\/2\.0\/mlflow\/(experiments|runs|metrics|artifacts|registered-models|model-versions|logged-models)(\/|\?|$)/,
   /^\/api\/2\.0\/mlflow-artifacts\//,
   /^\/get-artifact(\?|$)/,
   /^\/health$/,
@@ -59,52 +59,6 @@ const TRACKING_SCOPE: RegExp[] = [
  * Every recorded exchange outside TRACKING_SCOPE must be listed here (checked below).
  */
 const SKIPPED_BY_SCOPE: string[] = [
-  // Later work: the model registry (registered-models/*, model-versions/*).
-  'create registered model',
-  'create registered model: duplicate',
-  "create registered model: name with '/'",
-  'get registered model',
-  'get registered model: unknown',
-  'create model version',
-  'create model version 2',
-  'create model version: local path not under run',
-  'get model version',
-  'get model version: unknown',
-  'update model version',
-  'transition stage',
-  'transition stage: bad stage',
-  'get-latest-versions',
-  'get-latest-versions (GET)',
-  'set alias',
-  "set alias: reserved 'latest'",
-  "set alias: reserved 'v1'",
-  'get by alias',
-  'get by alias: unknown',
-  'get registered model (shows latest_versions + aliases)',
-  'set registered model tag',
-  'set model version tag',
-  'delete model version tag',
-  'delete registered model tag',
-  'search registered models',
-  'search registered models: max_results 1001',
-  'search registered models: filter on tag',
-  'search model versions',
-  'search model versions: run_id IN',
-  'get-download-uri',
-  'rename registered model',
-  'update registered model',
-  'delete alias',
-  'delete model version',
-  'delete registered model',
-  'search registered models: bad order_by key',
-  'search model versions: bad attribute',
-  // Later work: logged models (MLflow 3 logged-models/*).
-  'create logged model',
-  'get logged model',
-  'finalize logged model',
-  'set logged model tags',
-  'search logged models',
-  'get logged model (metrics attached)',
   // Later work: traces (v3 tracing API).
   'traces v3 search (empty)',
   // Later work: the GraphQL endpoint the MLflow UI uses.
@@ -253,9 +207,19 @@ const SHAPE_ONLY: Record<string, string> = {
 // ---------------------------------------------------------------------------------------------------
 // Ids: recorded -> Ferry's
 
-const RUN_ID_KEYS = new Set(['run_id', 'run_uuid']);
-const TIME_KEYS = new Set(['timestamp', 'start_time', 'end_time', 'creation_time', 'last_update_time']);
-const URI_KEYS = new Set(['artifact_uri', 'artifact_location', 'root_uri']);
+const RUN_ID_KEYS = new Set(['run_id', 'run_uuid', 'source_run_id']);
+const TIME_KEYS = new Set([
+  'timestamp',
+  'start_time',
+  'end_time',
+  'creation_time',
+  'last_update_time',
+  'creation_timestamp',
+  'last_updated_timestamp',
+  'creation_timestamp_ms',
+  'last_updated_timestamp_ms',
+]);
+const URI_KEYS = new Set(['artifact_uri', 'artifact_location', 'root_uri', 'source']);
 /** MLflow's and Ferry's generated run names: adjective-animal-NNN. */
 const GENERATED_RUN_NAME = /^[a-z]+-[a-z]+-\d{1,3}$/;
 
@@ -265,6 +229,8 @@ const isObject = (v: Json | undefined): v is JsonObject =>
 class IdMap {
   readonly experiments = new Map<string, string>();
   readonly runs = new Map<string, string>();
+  /** Logged models (`m-<32 hex>`), which also appear in paths and URIs. */
+  readonly models = new Map<string, string>();
   /** Page tokens: the latest recorded token maps to Ferry's latest one at the same place. */
   readonly tokens = new Map<string, string>();
 
@@ -290,6 +256,7 @@ class IdMap {
         if (typeof r === 'string' && typeof o === 'string') {
           if (key === 'experiment_id' && !this.experiments.has(r)) this.experiments.set(r, o);
           else if (RUN_ID_KEYS.has(key) && !this.runs.has(r)) this.runs.set(r, o);
+          else if (key === 'model_id' && !this.models.has(r)) this.models.set(r, o);
           else if (key === 'next_page_token') this.tokens.set(r, o);
         } else {
           this.learn(r, o);
@@ -298,10 +265,10 @@ class IdMap {
     }
   }
 
-  /** Recorded run ids (unique 32-hex strings) replaced anywhere in a string. */
+  /** Recorded run and logged-model ids (unique 32-hex strings) replaced anywhere in a string. */
   text(s: string): string {
     let out = s;
-    for (const [rec, ours] of this.runs) out = out.split(rec).join(ours);
+    for (const [rec, ours] of [...this.models, ...this.runs]) out = out.split(rec).join(ours);
     return out;
   }
 
@@ -338,7 +305,7 @@ class IdMap {
   uri(u: string): string {
     return u
       .split('/')
-      .map((seg) => (/^\d+$/.test(seg) ? this.experiment(seg) : this.run(seg)))
+      .map((seg) => (/^\d+$/.test(seg) ? this.experiment(seg) : (this.models.get(seg) ?? this.run(seg))))
       .join('/');
   }
 }
@@ -391,6 +358,11 @@ const isKeyedList = (items: Json[]): boolean =>
 function normalize(v: Json, side: 'recorded' | 'ferry', ids: IdMap, key?: string): Json {
   if (Array.isArray(v)) {
     const items = v.map((x) => normalize(x, side, ids));
+    // The order of a model's latest versions (one per stage) is unspecified; MLflow's differs by endpoint.
+    if (key === 'latest_versions') {
+      const version = (x: Json) => Number((x as JsonObject).version);
+      return [...items].sort((a, b) => version(a) - version(b));
+    }
     if (!isKeyedList(items)) return items;
     const keyOf = (x: Json): string => (x as JsonObject).key as string;
     return [...items].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
@@ -415,6 +387,7 @@ function normalize(v: Json, side: 'recorded' | 'ferry', ids: IdMap, key?: string
   }
   if (side === 'recorded' && key === 'experiment_id') return ids.experiment(v);
   if (side === 'recorded' && RUN_ID_KEYS.has(key)) return ids.run(v);
+  if (side === 'recorded' && key === 'model_id') return ids.models.get(v) ?? v;
   return v;
 }
 

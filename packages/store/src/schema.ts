@@ -62,4 +62,77 @@ export interface Database {
   };
   run_inputs: { run_uuid: string; dataset_uuid: string };
   input_tags: { run_uuid: string; dataset_uuid: string; key: string; value: string };
+
+  registered_models: {
+    model_id: Generated<number>;
+    name: string;
+    creation_time: number;
+    last_updated_time: number;
+    description: string | null;
+    user_id: string | null;
+    deployment_job_id: string | null;
+    last_version: Generated<number>;
+  };
+  registered_model_tags: { model_id: number; key: string; value: string };
+  model_versions: {
+    model_id: number;
+    version: number;
+    creation_time: number;
+    last_updated_time: number;
+    description: string | null;
+    user_id: string | null;
+    current_stage: string;
+    source: string;
+    storage_location: string;
+    run_id: string | null;
+    run_link: string | null;
+    status: string;
+    status_message: string | null;
+    logged_model_id: string | null;
+  };
+  model_version_tags: { model_id: number; version: number; key: string; value: string };
+  registered_model_aliases: { model_id: number; alias: string; version: number };
+  logged_models: {
+    model_id: string;
+    experiment_id: number;
+    name: string;
+    artifact_location: string;
+    creation_timestamp_ms: number;
+    last_updated_timestamp_ms: number;
+    status: string;
+    status_message: string | null;
+    lifecycle_stage: string;
+    model_type: string;
+    source_run_id: string | null;
+  };
+  logged_model_params: { model_id: string; key: string; value: string };
+  logged_model_tags: { model_id: string; key: string; value: string };
+  logged_model_metrics: {
+    model_id: string;
+    key: string;
+    timestamp: number;
+    step: number;
+    run_id: string;
+    dataset_name: string;
+    dataset_digest: string;
+    value: number;
+    is_nan: number;
+  };
+  run_model_outputs: { run_uuid: string; model_id: string; step: number };
+  run_model_inputs: { run_uuid: string; model_id: string };
+
+  /** Registry webhooks; `secret` is an encrypted envelope (see sql-webhook-store.ts), never clear text. */
+  webhooks: {
+    webhook_id: string;
+    name: string;
+    description: string | null;
+    url: string;
+    status: string;
+    secret: string | null;
+    creation_timestamp: number;
+    last_updated_timestamp: number;
+  };
+  webhook_events: { webhook_id: string; entity: string; action: string; position: number };
+  /** The database's own webhook-secret key, made on first use when no key is configured. */
+  webhook_secret_keys: { key_id: string; key: string; creation_timestamp: number };
 }

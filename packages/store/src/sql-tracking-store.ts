@@ -1,5 +1,5 @@
 import { Kysely } from 'kysely';
-import type { DatasetInput, Experiment, LogBatch, Page, Run, RunInfo, Tag } from '@ferry/core';
+import type { DatasetInput, Experiment, LogBatch, ModelInput, Page, Run, RunInfo, Tag } from '@ferry/core';
 import type { DialectAdapter } from './dialect/adapter.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
@@ -48,6 +48,11 @@ export class SqlTrackingStore implements TrackingStore {
     return this.config.adapter;
   }
 
+  /** The connection and dialect facts, shared with the registry and webhook stores on the same database. */
+  get context(): StoreContext {
+    return this.ctx;
+  }
+
   async open(): Promise<void> {
     if (this.config.migrate !== false) {
       const outcome = await migrateToLatest(this.ctx.db as Kysely<unknown>, this.config.adapter);
@@ -85,8 +90,8 @@ export class SqlTrackingStore implements TrackingStore {
   restoreRun = (runId: string): Promise<void> => runs.setRunLifecycle(this.ctx, runId, 'active');
   logBatch = (runId: string, batch: LogBatch): Promise<void> => logBatch(this.ctx, runId, batch);
   deleteTag = (runId: string, key: string): Promise<void> => runs.deleteTag(this.ctx, runId, key);
-  logInputs = (runId: string, datasets: DatasetInput[]): Promise<void> =>
-    logInputs(this.ctx, runId, datasets);
+  logInputs = (runId: string, datasets: DatasetInput[], models: ModelInput[] = []): Promise<void> =>
+    logInputs(this.ctx, runId, datasets, models);
   searchRuns = (input: SearchRunsInput): Promise<Page<Run>> => searchRuns(this.ctx, input);
 
   findDeleted = (before: number): Promise<DeletedEntities> => purge.findDeleted(this.ctx, before);

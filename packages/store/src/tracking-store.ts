@@ -4,6 +4,7 @@ import type {
   Filter,
   LogBatch,
   Metric,
+  ModelInput,
   OrderBy,
   Page,
   Run,
@@ -104,7 +105,8 @@ export interface TrackingStore {
   /** The one write primitive for metrics, params and tags. */
   logBatch(runId: string, batch: LogBatch): Promise<void>;
   deleteTag(runId: string, key: string): Promise<void>;
-  logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
+  /** Datasets a run used, and (MLflow 3) the logged models it took as input. */
+  logInputs(runId: string, datasets: DatasetInput[], models?: ModelInput[]): Promise<void>;
   searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
 
   /**

@@ -16,6 +16,9 @@ async function withDatabase(backend: Backend, fn: (database: TestDatabase) => Pr
   }
 }
 
+/** Every migration, in order, as the store applies them. */
+const ALL_MIGRATIONS = ['0001-tracking', '0002-models', '0003-webhooks'];
+
 async function closeAll(stores: SqlTrackingStore[]): Promise<void> {
   await Promise.allSettled(stores.map((s) => s.close()));
 }
@@ -45,13 +48,13 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
           params: [{ key: 'p', value: '1' }],
         });
         await first.close();
-        expect(await appliedMigrations(database)).toEqual(['0001-tracking']);
+        expect(await appliedMigrations(database)).toEqual(ALL_MIGRATIONS);
 
         const second = newStore(database.adapter());
         stores.push(second);
         await second.open();
         await second.open();
-        expect(await appliedMigrations(database)).toEqual(['0001-tracking']);
+        expect(await appliedMigrations(database)).toEqual(ALL_MIGRATIONS);
         expect(await count(database, 'select count(*) as n from experiments where experiment_id = 0')).toBe(
           1,
         );
@@ -78,9 +81,9 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
       const adapter = database.adapter();
       const db = new Kysely<unknown>({ dialect: adapter.createDialect() });
       try {
-        expect(await migrateToLatest(db, adapter)).toEqual({ applied: ['0001-tracking'] });
+        expect(await migrateToLatest(db, adapter)).toEqual({ applied: ALL_MIGRATIONS });
         expect(await migrateToLatest(db, adapter)).toEqual({ applied: [] });
-        expect(await appliedMigrations(database)).toEqual(['0001-tracking']);
+        expect(await appliedMigrations(database)).toEqual(ALL_MIGRATIONS);
       } finally {
         await db.destroy();
       }
@@ -97,7 +100,7 @@ describe('migrations on postgresql, concurrently', () => {
       try {
         const results = await Promise.allSettled(stores.map((s) => s.open()));
         expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-        expect(await appliedMigrations(database)).toEqual(['0001-tracking']);
+        expect(await appliedMigrations(database)).toEqual(ALL_MIGRATIONS);
         expect(
           await count(
             database,
@@ -115,15 +118,15 @@ describe('migrations on postgresql, concurrently', () => {
     });
   });
 
-  it('of five concurrent migrateToLatest calls exactly one applies the migration', async () => {
+  it('of five concurrent migrateToLatest calls exactly one applies the migrations', async () => {
     await withDatabase(backend, async (database) => {
       const adapter = database.adapter();
       const dbs = range(5).map(() => new Kysely<unknown>({ dialect: adapter.createDialect() }));
       try {
         const outcomes = await Promise.all(dbs.map((db) => migrateToLatest(db, adapter)));
         expect(outcomes.filter((o) => o.error !== undefined)).toEqual([]);
-        expect(outcomes.map((o) => o.applied.length).sort()).toEqual([0, 0, 0, 0, 1]);
-        expect(await appliedMigrations(database)).toEqual(['0001-tracking']);
+        expect(outcomes.map((o) => o.applied.length).sort()).toEqual([0, 0, 0, 0, ALL_MIGRATIONS.length]);
+        expect(await appliedMigrations(database)).toEqual(ALL_MIGRATIONS);
         expect(await count(database, 'select count(*) as n from experiments')).toBe(1);
       } finally {
         await Promise.allSettled(dbs.map((db) => db.destroy()));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { LocalArtifactStore } from '@ferry/artifacts';
-import { SqlTrackingStore, sqliteAdapter } from '@ferry/store';
+import { SqlTrackingStore, sqlStores, sqliteAdapter } from '@ferry/store';
 import { createApp } from '../../src/index.js';
 // The store's test databases (a fresh PostgreSQL database per test, failing loudly when unreachable).
 import { BACKENDS } from '../../../store/test/backends.js';
@@ -42,7 +42,7 @@ export async function createTestApp(backend: BackendName = 'sqlite'): Promise<Te
   });
   await store.open();
   const artifacts = new LocalArtifactStore({ root: join(dir, 'artifacts') });
-  const app = createApp({ store, artifactProxy: artifacts }, { log: () => {} });
+  const app = createApp({ ...sqlStores(store), artifactProxy: artifacts }, { log: () => {} });
   let closed = false;
   return {
     app,

@@ -1,10 +1,14 @@
 import type { Migration } from 'kysely';
 import type { DialectAdapter } from '../dialect/adapter.js';
 import { trackingSchema } from './0001-tracking.js';
+import { modelsSchema } from './0002-models.js';
+import { webhooksSchema } from './0003-webhooks.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export function allMigrations(adapter: DialectAdapter): Record<string, Migration> {
   return {
     '0001-tracking': trackingSchema(adapter),
+    '0002-models': modelsSchema(adapter),
+    '0003-webhooks': webhooksSchema(adapter),
   };
 }

@@ -1,4 +1,4 @@
-import { clampInfinity, invalidParam, validateBatch } from '@ferry/core';
+import { clampInfinity, invalidParam, notFound, validateBatch } from '@ferry/core';
 import type { LogBatch, Metric, Param } from '@ferry/core';
 import { sql } from 'kysely';
 import type { RawBuilder, Transaction } from 'kysely';
@@ -120,6 +120,50 @@ async function insertMetrics(
 }
 
 /**
+ * Metrics logged with a `model_id` also belong to that logged model (with their dataset, if any), the
+ * way MLflow 3 attaches evaluation results to models. An unknown model fails the whole batch.
+ */
+async function insertModelMetrics(
+  trx: Transaction<Database>,
+  runId: string,
+  metrics: Metric[],
+): Promise<void> {
+  const linked = metrics.filter((m) => m.model_id);
+  if (linked.length === 0) return;
+  const modelIds = [...new Set(linked.map((m) => m.model_id!))];
+  const known = await trx
+    .selectFrom('logged_models')
+    .select('model_id')
+    .where('model_id', 'in', modelIds)
+    .where('lifecycle_stage', '=', 'active')
+    .execute();
+  const missing = modelIds.find((id) => !known.some((k) => k.model_id === id));
+  if (missing !== undefined) throw notFound(`Logged model with ID '${missing}' not found.`);
+  for (const m of linked) {
+    const { value, is_nan } = toPoint(m);
+    await trx
+      .insertInto('logged_model_metrics')
+      .values({
+        model_id: m.model_id!,
+        key: m.key,
+        timestamp: m.timestamp,
+        step: m.step,
+        run_id: runId,
+        dataset_name: m.dataset_name ?? '',
+        dataset_digest: m.dataset_digest ?? '',
+        value,
+        is_nan,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['model_id', 'key', 'timestamp', 'step', 'run_id', 'dataset_name', 'dataset_digest'])
+          .doUpdateSet({ value, is_nan }),
+      )
+      .execute();
+  }
+}
+
+/**
  * Writes metrics, params and tags of one run in one transaction: all or nothing. Params are
  * immutable (same value again is a no-op, another value is INVALID_PARAMETER_VALUE).
  */
@@ -140,6 +184,7 @@ export async function logBatch(ctx: StoreContext, runId: string, batch: LogBatch
       await insertParams(trx, runId, params);
       await upsertTags(trx, runId, tags);
       await insertMetrics(ctx, trx, runId, metrics);
+      await insertModelMetrics(trx, runId, metrics);
     }),
   );
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LIMITS, validateLength } from '@ferry/core';
-import type { DatasetInput } from '@ferry/core';
+import type { DatasetInput, ModelInput } from '@ferry/core';
 import type { StoreContext } from './context.js';
 import { activeRunRow } from './runs.js';
 
@@ -21,7 +21,12 @@ function validateInput(input: DatasetInput): void {
  * Records datasets as inputs of a run. A dataset is stored once per experiment by (name, digest) and
  * shared by every run that uses it; logging the same input again is a no-op apart from its tags.
  */
-export async function logInputs(ctx: StoreContext, runId: string, inputs: DatasetInput[]): Promise<void> {
+export async function logInputs(
+  ctx: StoreContext,
+  runId: string,
+  inputs: DatasetInput[],
+  models: ModelInput[] = [],
+): Promise<void> {
   inputs.forEach(validateInput);
   await ctx.db.transaction().execute(async (trx) => {
     const run = await activeRunRow(trx, runId);
@@ -65,6 +70,13 @@ export async function logInputs(ctx: StoreContext, runId: string, inputs: Datase
           )
           .execute();
       }
+    }
+    for (const model of models) {
+      await trx
+        .insertInto('run_model_inputs')
+        .values({ run_uuid: runId, model_id: model.model_id })
+        .onConflict((oc) => oc.columns(['run_uuid', 'model_id']).doNothing())
+        .execute();
     }
   });
 }

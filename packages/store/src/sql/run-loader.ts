@@ -1,4 +1,4 @@
-import type { DatasetInput, Metric, Param, Run, RunInfo, Tag } from '@ferry/core';
+import type { DatasetInput, Metric, ModelInput, Param, Run, RunInfo, Tag } from '@ferry/core';
 import { sql } from 'kysely';
 import type { Database } from '../schema.js';
 import type { StoreContext } from './context.js';
@@ -96,6 +96,35 @@ async function datasetInputs(ctx: StoreContext, ids: string[]): Promise<Map<stri
   return inputs;
 }
 
+/** MLflow 3's model inputs and outputs of the runs. */
+async function modelLinks(ctx: StoreContext, ids: string[]) {
+  const [inputs, outputs] = await Promise.all([
+    ctx.db
+      .selectFrom('run_model_inputs')
+      .selectAll()
+      .where('run_uuid', 'in', ids)
+      .orderBy('model_id')
+      .execute(),
+    ctx.db
+      .selectFrom('run_model_outputs')
+      .selectAll()
+      .where('run_uuid', 'in', ids)
+      .orderBy('model_id')
+      .execute(),
+  ]);
+  const modelInputs = new Map<string, ModelInput[]>();
+  for (const r of inputs)
+    modelInputs.set(r.run_uuid, [...(modelInputs.get(r.run_uuid) ?? []), { model_id: r.model_id }]);
+  const modelOutputs = new Map<string, { model_id: string; step: number }[]>();
+  for (const r of outputs) {
+    modelOutputs.set(r.run_uuid, [
+      ...(modelOutputs.get(r.run_uuid) ?? []),
+      { model_id: r.model_id, step: r.step },
+    ]);
+  }
+  return { modelInputs, modelOutputs };
+}
+
 const keyValues = (json: string): Tag[] =>
   (JSON.parse(json) as KeyValueJson).map(([key, value]) => ({ key, value }));
 
@@ -107,7 +136,11 @@ export async function loadRunsById(ctx: StoreContext, ids: string[]): Promise<Ru
   if (ids.length === 0) return [];
   const byId = new Map<string, Run>();
   for (const part of chunks(ids, ctx.adapter.maxParameters)) {
-    const [rows, inputs] = await Promise.all([runsWithData(ctx, part), datasetInputs(ctx, part)]);
+    const [rows, inputs, links] = await Promise.all([
+      runsWithData(ctx, part),
+      datasetInputs(ctx, part),
+      modelLinks(ctx, part),
+    ]);
     for (const { params_json, tags_json, metrics_json, ...row } of rows) {
       const data: Run['data'] = {};
       const metrics = (JSON.parse(metrics_json) as MetricJson).map(
@@ -124,11 +157,13 @@ export async function loadRunsById(ctx: StoreContext, ids: string[]): Promise<Ru
       if (params.length > 0) data.params = params;
       if (tags.length > 0) data.tags = tags;
       const di = inputs.get(row.run_uuid);
+      const mi = links.modelInputs.get(row.run_uuid);
+      const mo = links.modelOutputs.get(row.run_uuid);
       byId.set(row.run_uuid, {
         info: toRunInfo(row),
         data,
-        inputs: di ? { dataset_inputs: di } : {},
-        outputs: {},
+        inputs: { ...(di ? { dataset_inputs: di } : {}), ...(mi ? { model_inputs: mi } : {}) },
+        outputs: mo ? { model_outputs: mo } : {},
       });
     }
   }

@@ -1,0 +1,145 @@
+import {
+  REGISTRY_LIMITS,
+  canonicalStage,
+  parseModelVersion,
+  parseRegisteredModelFilter,
+  parseRegisteredModelOrderBy,
+} from '@ferry/core';
+import type { Fields } from '../http/message.js';
+import { wrongType } from '../http/message.js';
+import { withList } from '../http/wire.js';
+import { readKeyValue, readKeyValues } from './read-fields.js';
+import type { ApiRoute } from './route.js';
+
+/** max_results as MLflow's handler checks it: an int-like value up to `max`, reported as sent. */
+export function registryMaxResults(fields: Fields, max: number, fallback: number): number {
+  const n = fields.optionalInt('max_results') ?? fallback;
+  if (n > max) throw wrongType('max_results', fields.raw('max_results'));
+  return n;
+}
+
+const name = (fields: Fields) => fields.string('name');
+
+export const registeredModelRoutes: ApiRoute[] = [
+  {
+    method: 'POST',
+    path: '/registered-models/create',
+    async handle({ fields, deps }) {
+      const description = fields.optionalString('description');
+      const deploymentJobId = fields.optionalString('deployment_job_id');
+      const registeredModel = await deps.registry.createRegisteredModel({
+        name: name(fields),
+        tags: readKeyValues(fields, 'tags'),
+        ...(description !== undefined ? { description } : {}),
+        ...(deploymentJobId ? { deploymentJobId } : {}),
+      });
+      return { registered_model: registeredModel };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/registered-models/get',
+    async handle({ fields, deps }) {
+      return { registered_model: await deps.registry.getRegisteredModel(name(fields)) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/registered-models/rename',
+    async handle({ fields, deps }) {
+      const model = await deps.registry.renameRegisteredModel(name(fields), fields.string('new_name'));
+      return { registered_model: model };
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/registered-models/update',
+    async handle({ fields, deps }) {
+      const model = await deps.registry.updateRegisteredModel(
+        name(fields),
+        fields.optionalString('description'),
+      );
+      return { registered_model: model };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/registered-models/delete',
+    async handle({ fields, deps }) {
+      await deps.registry.deleteRegisteredModel(name(fields));
+      return {};
+    },
+  },
+  {
+    method: 'GET',
+    path: '/registered-models/search',
+    async handle({ fields, deps }) {
+      const pageToken = fields.optionalString('page_token');
+      const page = await deps.registry.searchRegisteredModels({
+        filter: parseRegisteredModelFilter(fields.optionalString('filter')),
+        maxResults: registryMaxResults(
+          fields,
+          REGISTRY_LIMITS.searchRegisteredModelsMaxResults,
+          REGISTRY_LIMITS.searchRegisteredModelsDefault,
+        ),
+        orderBy: parseRegisteredModelOrderBy(fields.stringList('order_by')),
+        ...(pageToken ? { pageToken } : {}),
+      });
+      const body = withList({}, 'registered_models', page.items);
+      return page.nextPageToken ? { ...body, next_page_token: page.nextPageToken } : body;
+    },
+  },
+  ...(['POST', 'GET'] as const).map((method): ApiRoute => ({
+    method,
+    path: '/registered-models/get-latest-versions',
+    async handle({ fields, deps }) {
+      const stages = fields.stringList('stages').map(canonicalStage);
+      return withList({}, 'model_versions', await deps.registry.getLatestVersions(name(fields), stages));
+    },
+  })),
+  {
+    method: 'POST',
+    path: '/registered-models/set-tag',
+    async handle({ fields, deps }) {
+      await deps.registry.setRegisteredModelTag(name(fields), readKeyValue(fields));
+      return {};
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/registered-models/delete-tag',
+    async handle({ fields, deps }) {
+      await deps.registry.deleteRegisteredModelTag(name(fields), fields.string('key'));
+      return {};
+    },
+  },
+  {
+    method: 'POST',
+    path: '/registered-models/alias',
+    async handle({ fields, deps }) {
+      await deps.registry.setRegisteredModelAlias(
+        name(fields),
+        fields.string('alias'),
+        parseModelVersion(fields.string('version')),
+      );
+      return {};
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/registered-models/alias',
+    async handle({ fields, deps }) {
+      await deps.registry.deleteRegisteredModelAlias(name(fields), fields.string('alias'));
+      return {};
+    },
+  },
+  {
+    method: 'GET',
+    path: '/registered-models/alias',
+    async handle({ fields, deps }) {
+      return {
+        model_version: await deps.registry.getModelVersionByAlias(name(fields), fields.string('alias')),
+      };
+    },
+  },
+];

@@ -1,0 +1,124 @@
+import type {
+  Filter,
+  LoggedModel,
+  LoggedModelStatus,
+  ModelVersion,
+  ModelVersionStage,
+  OrderBy,
+  Page,
+  Param,
+  RegisteredModel,
+  Tag,
+} from '@ferry/core';
+
+export interface CreateRegisteredModelInput {
+  name: string;
+  tags?: Tag[];
+  description?: string;
+  userId?: string;
+  deploymentJobId?: string;
+}
+
+export interface CreateModelVersionInput {
+  name: string;
+  source: string;
+  /** Where the files are when `source` is a reference (`models:/…`, a logged model); defaults to source. */
+  storageLocation?: string;
+  runId?: string;
+  runLink?: string;
+  description?: string;
+  tags?: Tag[];
+  userId?: string;
+  /** The logged model this version was made from (MLflow 3). */
+  modelId?: string;
+}
+
+export interface SearchRegistryInput {
+  filter?: Filter;
+  maxResults: number;
+  orderBy?: OrderBy[];
+  pageToken?: string;
+}
+
+/**
+ * The model registry: named models, their numbered versions (assigned atomically, never reused),
+ * stages, aliases and tags. Errors are FerryErrors with MLflow's codes and messages.
+ */
+export interface RegistryStore {
+  createRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel>;
+  getRegisteredModel(name: string): Promise<RegisteredModel>;
+  renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel>;
+  updateRegisteredModel(name: string, description: string | undefined): Promise<RegisteredModel>;
+  /** Removes the model with every version, tag and alias. */
+  deleteRegisteredModel(name: string): Promise<void>;
+  searchRegisteredModels(input: SearchRegistryInput): Promise<Page<RegisteredModel>>;
+  /** The highest version in each of `stages` (every stage when empty) that has one. */
+  getLatestVersions(name: string, stages?: ModelVersionStage[]): Promise<ModelVersion[]>;
+  setRegisteredModelTag(name: string, tag: Tag): Promise<void>;
+  deleteRegisteredModelTag(name: string, key: string): Promise<void>;
+
+  createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion>;
+  getModelVersion(name: string, version: number): Promise<ModelVersion>;
+  updateModelVersion(name: string, version: number, description: string | undefined): Promise<ModelVersion>;
+  transitionModelVersionStage(
+    name: string,
+    version: number,
+    stage: ModelVersionStage,
+    archiveExistingVersions: boolean,
+  ): Promise<ModelVersion>;
+  /** Removes the version, its tags and the aliases pointing at it; its number is not handed out again. */
+  deleteModelVersion(name: string, version: number): Promise<void>;
+  searchModelVersions(input: SearchRegistryInput): Promise<Page<ModelVersion>>;
+  getModelVersionDownloadUri(name: string, version: number): Promise<string>;
+  setModelVersionTag(name: string, version: number, tag: Tag): Promise<void>;
+  deleteModelVersionTag(name: string, version: number, key: string): Promise<void>;
+
+  /** Points `alias` at `version`, moving it if it pointed elsewhere. */
+  setRegisteredModelAlias(name: string, alias: string, version: number): Promise<void>;
+  deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
+  /** `latest` (any case) resolves to the highest version. */
+  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
+}
+
+export interface CreateLoggedModelInput {
+  experimentId: string;
+  name?: string;
+  modelType?: string;
+  sourceRunId?: string;
+  params?: Param[];
+  tags?: Tag[];
+}
+
+export interface LoggedModelDatasetFilter {
+  dataset_name: string;
+  dataset_digest?: string;
+}
+
+export interface LoggedModelOrder extends OrderBy {
+  datasetName?: string;
+  datasetDigest?: string;
+}
+
+export interface SearchLoggedModelsInput {
+  experimentIds: string[];
+  filter?: Filter;
+  /** Restricts `metrics.*` filters (and metric ordering) to metrics computed on these datasets. */
+  datasets?: LoggedModelDatasetFilter[];
+  maxResults: number;
+  orderBy?: LoggedModelOrder[];
+  pageToken?: string;
+}
+
+/** MLflow 3's logged models: a model as a first-class tracking entity, with params, tags and metrics. */
+export interface LoggedModelStore {
+  createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel>;
+  getLoggedModel(modelId: string): Promise<LoggedModel>;
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
+  deleteLoggedModel(modelId: string): Promise<void>;
+  searchLoggedModels(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>>;
+  setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void>;
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
+  logLoggedModelParams(modelId: string, params: Param[]): Promise<void>;
+  /** runs/outputs: records that a run produced these models. */
+  logRunOutputs(runId: string, models: { model_id: string; step: number }[]): Promise<void>;
+}
