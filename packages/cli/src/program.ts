@@ -5,6 +5,7 @@ import { dbCommand } from './commands/db.js';
 import { experimentsCommand } from './commands/experiments.js';
 import { gcCommand } from './commands/gc.js';
 import { metricsCommand } from './commands/metrics.js';
+import { modelsCommand } from './commands/models.js';
 import { runsCommand } from './commands/runs.js';
 import { serverCommand } from './commands/server.js';
 
@@ -13,11 +14,13 @@ export function createProgram(): Command {
   return new Command('ferry')
     .description('Ferry: experiment tracking, models, pipelines and serving')
     .version(FERRY_VERSION)
+    .enablePositionalOptions()
     .addCommand(serverCommand())
     .addCommand(dbCommand())
     .addCommand(experimentsCommand())
     .addCommand(runsCommand())
     .addCommand(metricsCommand())
     .addCommand(artifactsCommand())
-    .addCommand(gcCommand());
+    .addCommand(gcCommand())
+    .addCommand(modelsCommand());
 }

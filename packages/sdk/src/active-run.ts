@@ -3,8 +3,11 @@ import { dirname, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { FerryError, LIMITS } from '@ferry/core';
 import type { Dataset, Metric, Run, RunStatus, Tag } from '@ferry/core';
+import type { ModelSpec } from '@ferry/models';
 import { ArtifactWriter } from './artifact-writer.js';
 import { MetricQueue } from './metric-queue.js';
+import { logModel } from './models.js';
+import type { LogModelOptions, LoggedModelResult } from './models.js';
 import type { MetricQueueOptions } from './metric-queue.js';
 import { SystemSampler } from './system-metrics.js';
 import { ProgressCounter } from './transfer-progress.js';
@@ -35,7 +38,7 @@ export class ActiveRun {
   private monitor: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly client: TrackingClient,
+    readonly client: TrackingClient,
     readonly info: Run['info'],
     queueOptions?: MetricQueueOptions,
   ) {
@@ -200,6 +203,11 @@ export class ActiveRun {
     }, intervalSeconds * 1000);
     // Sampling alone never keeps the process alive.
     this.monitor.unref();
+  }
+
+  /** Logs a model produced by this run (see `logModel`): a logged model with its files, optionally registered. */
+  logModel(model: ModelSpec, options: LogModelOptions = {}): Promise<LoggedModelResult> {
+    return logModel(this, model, options);
   }
 
   /** Resolves when every metric logged so far is stored. */

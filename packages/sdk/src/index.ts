@@ -14,3 +14,13 @@ export type { SystemSample } from './system-metrics.js';
 export { ferryCallback } from './tfjs-callback.js';
 export type { TfModule } from './tfjs-callback.js';
 export type { TransferOptions, TransferProgress } from './transfer-progress.js';
+export { RegistryClient } from './registry-client.js';
+export type { SearchRegistryRequest, CreateModelVersionRequest } from './registry-client.js';
+export { downloadArtifactUri } from './artifact-reader.js';
+export { logModel, loadModel } from './models.js';
+export type {
+  LogModelOptions,
+  LoggedModelResult,
+  LoadModelFromUriOptions,
+  LoadedRemoteModel,
+} from './models.js';

@@ -3,6 +3,9 @@ import type { Metric, Page, Run, RunStatus } from '@ferry/core';
 import { ActiveRun } from './active-run.js';
 import { experimentFromEnv, httpBaseUrl, isDatabaseUri, runIdFromEnv, trackingUriFromEnv } from './config.js';
 import { inProcessServer } from './in-process.js';
+import { loadModel } from './models.js';
+import type { LoadModelFromUriOptions, LoadedRemoteModel } from './models.js';
+import { RegistryClient } from './registry-client.js';
 import type { InProcessServer } from './in-process.js';
 import type { MetricQueueOptions } from './metric-queue.js';
 import { captureSource } from './source-capture.js';
@@ -42,6 +45,8 @@ export interface StartRunOptions {
  */
 export class TrackingSession {
   readonly client: TrackingClient;
+  /** The model registry and logged models on the same server. */
+  readonly registry: RegistryClient;
   private readonly env: Record<string, string | undefined>;
   private readonly queueOptions: MetricQueueOptions | undefined;
   private readonly entryPoint: string | undefined;
@@ -61,6 +66,7 @@ export class TrackingSession {
       ...(this.local ? { fetch: this.local.fetch } : config.fetch ? { fetch: config.fetch } : {}),
       ...(config.retry ? { retry: config.retry } : {}),
     });
+    this.registry = new RegistryClient(this.client);
     this.queueOptions = config.metricQueue;
     this.entryPoint = config.entryPoint ?? process.argv[1];
     this.captureGit = config.captureSource ?? true;
@@ -197,6 +203,14 @@ export class TrackingSession {
 
   getMetricHistory(runId: string, key: string): Promise<Metric[]> {
     return this.client.getMetricHistory(runId, key);
+  }
+
+  /**
+   * Loads a model for prediction: `models:/<name>@<alias>`, `models:/<name>/<version|stage|latest>`,
+   * `models:/<logged model id>`, `runs:/<run>/<name>`, an artifact URI or a local folder.
+   */
+  loadModel(uri: string, options: LoadModelFromUriOptions = {}): Promise<LoadedRemoteModel> {
+    return loadModel(this.client, uri, options);
   }
 
   /** Ends the runs still active and, in process mode, closes the database. */
