@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import { parseModelConfig, tensor, tensorToNested, tensors } from '@ferry/models
 import type { ModelOutput, TensorMap } from '@ferry/models';
 import { createApp } from '@ferry/server';
 import { SqlTrackingStore, sqlStores, sqliteAdapter } from '@ferry/store';
-import { TrackingSession } from '../src/index.js';
+import { TrackingSession, downloadArtifactUri } from '../src/index.js';
+import { fixtureFiles } from '../../models/test/helpers/fixtures.js';
 import { linear, linearOnnxModel } from '../../models/test/helpers/onnx-linear.js';
 
 let dir: string;
@@ -154,5 +155,70 @@ describe('models through the SDK', () => {
       /Registered model alias nope not found/,
     );
     await expect(session.loadModel('models:/nope/1')).rejects.toThrow(/not found/);
+  });
+
+  /** Uploads a model directory MLflow's Python client wrote (fixture: file name → content) as run artifacts. */
+  async function uploadMlflowModel(fixture: string, extra: Record<string, Uint8Array> = {}) {
+    const run = await session.startRun();
+    const files = { ...(await fixtureFiles(fixture)), ...extra };
+    for (const [name, content] of Object.entries(files)) {
+      await session.client.putArtifact(
+        `${run.info.artifact_uri.replace('mlflow-artifacts:/', '')}/model/${name}`,
+        typeof content === 'string' ? new TextEncoder().encode(content) : content,
+      );
+    }
+    await run.end();
+    return { run, files };
+  }
+
+  it('stores, registers and downloads an MLflow model of another flavor intact, and names the flavor it lacks', async () => {
+    await session.setExperiment('from-mlflow');
+    const { run, files } = await uploadMlflowModel('mlflow-3.11-sklearn', {
+      'model.pkl': new Uint8Array([128, 4, 149, 0]),
+    });
+    await session.registry.createRegisteredModel('sklearn-model');
+    const mv = await session.registry.createModelVersion('sklearn-model', {
+      source: `${run.info.artifact_uri}/model`,
+      runId: run.runId,
+    });
+    expect(mv.version).toBe('1');
+    const listed = await session.registry.searchModelVersions({ filter: "name = 'sklearn-model'" });
+    expect(listed.items.map((v) => v.source)).toEqual([`${run.info.artifact_uri}/model`]);
+
+    const dst = join(dir, 'download');
+    const local = await downloadArtifactUri(
+      session.client,
+      await session.registry.resolveModelUri('models:/sklearn-model/1'),
+      dst,
+    );
+    expect((await readdir(local)).sort()).toEqual(Object.keys(files).sort());
+    for (const [name, content] of Object.entries(files)) {
+      const bytes = await readFile(join(local, name));
+      expect(
+        bytes.equals(Buffer.from(typeof content === 'string' ? new TextEncoder().encode(content) : content)),
+        name,
+      ).toBe(true);
+    }
+    await expect(session.loadModel('models:/sklearn-model/1')).rejects.toThrow(/sklearn/);
+  });
+
+  it('loads and scores an ONNX model as MLflow 3.11 writes it, registered through Ferry', async () => {
+    await session.setExperiment('onnx-from-mlflow');
+    const { run } = await uploadMlflowModel('mlflow-3.11-onnx', { 'model.onnx': linearOnnxModel() });
+    await session.registry.createRegisteredModel('mlflow-onnx');
+    await session.registry.createModelVersion('mlflow-onnx', {
+      source: `${run.info.artifact_uri}/model`,
+      runId: run.runId,
+    });
+    await session.registry.setAlias('mlflow-onnx', 'champion', 1);
+    const loaded = await session.loadModel('models:/mlflow-onnx@champion');
+    try {
+      expect(loaded.flavor).toBe('onnx');
+      // Its signature names no inputs: it takes one array, as MLflow's pyfunc does.
+      const out = await loaded.predict(tensor('float32', [ROWS.length, 4], ROWS.flat()));
+      expect(outputRows(out)).toEqual(linear(ROWS));
+    } finally {
+      await loaded.close();
+    }
   });
 });
