@@ -7,3 +7,4 @@ export * from './search/index.js';
 export * from './registry.js';
 export * from './registry-validation.js';
 export * from './model-uri.js';
+export * from './py-repr.js';

@@ -1,46 +1,10 @@
+import { pyFloat, pyStr } from '@ferry/core';
+
 /**
- * Python `repr()`/`str()` of the value shapes MLflow interpolates into its model error messages, so
- * that ours read like the reference implementation's.
+ * Python `repr()`/`str()` of the model values MLflow interpolates into its error messages; the string,
+ * float, list and set forms are core's.
  */
-
-/** `repr(str)`: single quotes unless the text holds a single quote and no double quote. */
-export function pyStr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const char of text) {
-    if (char === quote || char === '\\') out += `\\${char}`;
-    else if (char === '\n') out += '\\n';
-    else if (char === '\r') out += '\\r';
-    else if (char === '\t') out += '\\t';
-    else out += char;
-  }
-  return out + quote;
-}
-
-/** `repr(float)`: shortest round-trip digits, exponent form outside [1e-4, 1e16). */
-export function pyFloat(value: number): string {
-  if (Number.isNaN(value)) return 'nan';
-  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1e-4 && magnitude < 1e16) {
-    const plain = String(value);
-    return plain.includes('.') ? plain : `${plain}.0`;
-  }
-  const [mantissa, exponent = ''] = value.toExponential().split('e');
-  const sign = exponent.startsWith('-') ? '-' : '+';
-  return `${mantissa}e${sign}${exponent.replace(/^[+-]/, '').padStart(2, '0')}`;
-}
-
-/** `repr(list_of_str)`. */
-export function pyList(items: readonly string[]): string {
-  return `[${items.map(pyStr).join(', ')}]`;
-}
-
-/** `repr(set_of_str)` in the order given (Python's set order varies per process). */
-export function pySet(items: readonly string[]): string {
-  return items.length === 0 ? 'set()' : `{${items.map(pyStr).join(', ')}}`;
-}
+export { pyFloat, pyList, pySet, pyStr } from '@ferry/core';
 
 /** `repr(tuple_of_int)`, e.g. a tensor shape: `(-1, 4)`, `(-1,)`. */
 export function pyShape(shape: readonly number[]): string {

@@ -1,5 +1,5 @@
 import { invalidParam } from '../errors.js';
-import { pyStr } from './py-repr.js';
+import { pyStr } from '../py-repr.js';
 import { groupParentheses, keywordOf, tokenize, type Token } from './tokenize.js';
 
 /** One `<left> <comparator> <right>` clause before its identifier and value are interpreted. */

@@ -1,7 +1,7 @@
 import { invalidParam } from '../errors.js';
 import type { Comparator } from './ast.js';
 import type { MlflowEntity } from './identifiers.js';
-import { pySet, pyStr, pyTuple } from './py-repr.js';
+import { pySet, pyStr, pyTuple } from '../py-repr.js';
 
 /**
  * Which comparators each kind of key accepts, with MLflow's error texts — including their quirks:

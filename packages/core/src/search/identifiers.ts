@@ -1,6 +1,6 @@
 import { invalidParam } from '../errors.js';
 import type { EntityType } from './ast.js';
-import { pyList, pySet, pyStr } from './py-repr.js';
+import { pyList, pySet, pyStr } from '../py-repr.js';
 
 /**
  * Resolution of `<entity>.<key>` identifiers. Entities are named as MLflow names them internally

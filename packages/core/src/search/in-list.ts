@@ -1,5 +1,5 @@
 import { invalidParam } from '../errors.js';
-import { pyFloat, pyStr } from './py-repr.js';
+import { pyFloat, pyStr } from '../py-repr.js';
 
 /**
  * The value list of an `IN (...)` / `NOT IN (...)` clause. MLflow evaluates the parenthesised text

@@ -1,5 +1,5 @@
 import { invalidParam } from '../errors.js';
-import { pyList } from './py-repr.js';
+import { pyList } from '../py-repr.js';
 import { shlexSplit } from './shlex.js';
 import { keywordOf, tokenize, type Token } from './tokenize.js';
 

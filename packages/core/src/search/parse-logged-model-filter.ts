@@ -11,7 +11,7 @@ import {
 } from './identifiers.js';
 import { parseStringList } from './in-list.js';
 import { toComparison } from './parse-filter.js';
-import { pyStr } from './py-repr.js';
+import { pyStr } from '../py-repr.js';
 import type { Token } from './tokenize.js';
 
 /**

@@ -8,7 +8,7 @@ import {
   resolveRegistryIdentifier,
 } from './identifiers.js';
 import { parseClauses, toComparison } from './parse-filter.js';
-import { pyStr } from './py-repr.js';
+import { pyStr } from '../py-repr.js';
 import { numericText, readRegistryValue } from './values.js';
 
 /*

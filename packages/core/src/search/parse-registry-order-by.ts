@@ -7,7 +7,7 @@ import {
   resolveExperimentIdentifier,
 } from './identifiers.js';
 import { rejectDuplicate, splitOrderBy } from './order-by-clause.js';
-import { pySet } from './py-repr.js';
+import { pySet } from '../py-repr.js';
 
 /**
  * Parses search_registered_models `order_by` entries, `<key> [ASC|DESC]`, as MLflow's SQL registry

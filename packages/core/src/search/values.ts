@@ -2,7 +2,7 @@ import { invalidParam } from '../errors.js';
 import type { Comparison } from './ast.js';
 import { stripQuotes, type MlflowEntity } from './identifiers.js';
 import { parseStringList } from './in-list.js';
-import { pySet } from './py-repr.js';
+import { pySet } from '../py-repr.js';
 import type { Token } from './tokenize.js';
 
 /**

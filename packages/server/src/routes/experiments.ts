@@ -1,6 +1,6 @@
 import { LIMITS, VIEW_TYPES, invalidParam, parseExperimentFilter, parseExperimentOrderBy } from '@ferry/core';
 import type { Fields } from '../http/message.js';
-import { withList } from '../http/wire.js';
+import { pageBody, withList } from '../http/wire.js';
 import { VIEW_TYPE_NUMBERS, readKeyValue, readKeyValues } from './read-fields.js';
 import type { ApiRoute } from './route.js';
 
@@ -27,8 +27,7 @@ const search: ApiRoute['handle'] = async ({ fields, deps }) => {
     orderBy: parseExperimentOrderBy(fields.stringList('order_by')),
     pageToken: fields.optionalString('page_token'),
   });
-  const body = withList({}, 'experiments', page.items);
-  return page.nextPageToken ? { ...body, next_page_token: page.nextPageToken } : body;
+  return pageBody('experiments', page);
 };
 
 export const experimentRoutes: ApiRoute[] = [

@@ -7,7 +7,7 @@ import {
 import type { LoggedModel } from '@ferry/core';
 import type { LoggedModelDatasetFilter } from '@ferry/store';
 import type { Fields } from '../http/message.js';
-import { wireMetrics, withList } from '../http/wire.js';
+import { pageBody, wireMetrics } from '../http/wire.js';
 import { listArtifactsUnder } from './artifacts-list.js';
 import { readKeyValues } from './read-fields.js';
 import type { ApiRequest, ApiRoute } from './route.js';
@@ -81,8 +81,7 @@ export const loggedModelRoutes: ApiRoute[] = [
         ),
         ...(pageToken ? { pageToken } : {}),
       });
-      const body = withList({}, 'models', page.items.map(wireModel));
-      return page.nextPageToken ? { ...body, next_page_token: page.nextPageToken } : body;
+      return pageBody('models', page, wireModel);
     },
   },
   {

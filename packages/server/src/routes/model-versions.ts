@@ -8,7 +8,7 @@ import {
 } from '@ferry/core';
 import type { AppDeps } from '../deps.js';
 import type { Fields } from '../http/message.js';
-import { withList } from '../http/wire.js';
+import { pageBody } from '../http/wire.js';
 import { resolveModelsSource, validateModelVersionSource } from '../registry/model-source.js';
 import { readKeyValue, readKeyValues } from './read-fields.js';
 import { registryMaxResults } from './registered-models.js';
@@ -125,8 +125,7 @@ export const modelVersionRoutes: ApiRoute[] = [
         orderBy: parseModelVersionOrderBy(fields.stringList('order_by')),
         ...(pageToken ? { pageToken } : {}),
       });
-      const body = withList({}, 'model_versions', page.items);
-      return page.nextPageToken ? { ...body, next_page_token: page.nextPageToken } : body;
+      return pageBody('model_versions', page);
     },
   },
   {

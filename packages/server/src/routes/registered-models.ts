@@ -7,7 +7,7 @@ import {
 } from '@ferry/core';
 import type { Fields } from '../http/message.js';
 import { wrongType } from '../http/message.js';
-import { withList } from '../http/wire.js';
+import { pageBody, withList } from '../http/wire.js';
 import { readKeyValue, readKeyValues } from './read-fields.js';
 import type { ApiRoute } from './route.js';
 
@@ -85,8 +85,7 @@ export const registeredModelRoutes: ApiRoute[] = [
         orderBy: parseRegisteredModelOrderBy(fields.stringList('order_by')),
         ...(pageToken ? { pageToken } : {}),
       });
-      const body = withList({}, 'registered_models', page.items);
-      return page.nextPageToken ? { ...body, next_page_token: page.nextPageToken } : body;
+      return pageBody('registered_models', page);
     },
   },
   ...(['POST', 'GET'] as const).map((method): ApiRoute => ({

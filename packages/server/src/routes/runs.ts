@@ -2,7 +2,7 @@ import { LIMITS, RUN_STATUSES, VIEW_TYPES, invalidParam, parseRunFilter, parseRu
 import type { DatasetInput, Metric, RunStatus } from '@ferry/core';
 import type { Fields } from '../http/message.js';
 import { wrongType } from '../http/message.js';
-import { wireRun, withList } from '../http/wire.js';
+import { pageBody, wireRun } from '../http/wire.js';
 import { VIEW_TYPE_NUMBERS, readKeyValue, readKeyValues } from './read-fields.js';
 import type { ApiRoute } from './route.js';
 
@@ -215,8 +215,7 @@ export const runRoutes: ApiRoute[] = [
         orderBy: parseRunOrderBy(fields.stringList('order_by')),
         pageToken: fields.optionalString('page_token'),
       });
-      const body = withList({}, 'runs', page.items.map(wireRun));
-      return page.nextPageToken ? { ...body, next_page_token: page.nextPageToken } : body;
+      return pageBody('runs', page, wireRun);
     },
   },
 ];

@@ -13,7 +13,7 @@ import type { Webhook, WebhookEventName, WebhookStatus, WebhookStore } from '@fe
 import type { AppDeps } from '../deps.js';
 import { Fields, missing, wrongType } from '../http/message.js';
 import type { Message } from '../http/message.js';
-import { withList } from '../http/wire.js';
+import { pageBody } from '../http/wire.js';
 import { WebhookUrlPolicy } from '../webhooks/url-policy.js';
 import { DEFAULT_WEBHOOK_SETTINGS } from '../webhooks/settings.js';
 import type { ApiRoute } from './route.js';
@@ -127,8 +127,7 @@ export const webhookRoutes: ApiRoute[] = [
         ...(maxResults !== undefined ? { maxResults } : {}),
         ...(pageToken ? { pageToken } : {}),
       });
-      const body = withList({}, 'webhooks', page.items.map(wireWebhook));
-      return page.nextPageToken ? { ...body, next_page_token: page.nextPageToken } : body;
+      return pageBody('webhooks', page, wireWebhook);
     },
   },
   {

@@ -1,6 +1,6 @@
 /**
- * Python `repr()` of the few value shapes MLflow interpolates into its search error messages, so
- * our messages read byte for byte like the reference server's.
+ * Python `repr()` of the value shapes MLflow interpolates into its error messages (search filters,
+ * schema enforcement), so ours read byte for byte like the reference implementation's.
  */
 
 /** `repr(str)`: single quotes unless the text holds a single quote and no double quote. */
@@ -35,7 +35,7 @@ export function pyFloat(value: number): string {
 
 /** `repr(set_of_str)` for a set whose iteration order we fix (Python's varies per process). */
 export function pySet(items: readonly string[]): string {
-  return `{${items.map(pyStr).join(', ')}}`;
+  return items.length === 0 ? 'set()' : `{${items.map(pyStr).join(', ')}}`;
 }
 
 /** `repr(list_of_str)`. */
