@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TrackingSession } from '@ferry/sdk';
 import { parseDuration } from '../src/duration.js';
+import { linearOnnxModel } from '../../models/test/helpers/onnx-linear.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
 const exec = promisify(execFile);
@@ -18,7 +19,7 @@ afterEach(async () => {
 });
 
 describe('ferry gc', () => {
-  it('removes deleted runs and experiments with their artifacts, honouring --older-than and --dry-run', async () => {
+  it('removes deleted runs, experiments and logged models with their artifacts, honouring --older-than and --dry-run', async () => {
     dir = await mkdtemp(join(tmpdir(), 'ferry-gc-'));
     const uri = `sqlite:///${join(dir, 'gc.db')}`;
     const artifacts = join(dir, 'artifacts');
@@ -35,6 +36,11 @@ describe('ferry gc', () => {
     await gone.logText('gone', 'a.txt');
     await sdk.endRun();
     await sdk.client.deleteRun(gone.runId);
+    const withModel = await sdk.startRun();
+    const model = await withModel.logModel({ flavor: 'onnx', onnx: linearOnnxModel() });
+    const keptModel = await withModel.logModel({ flavor: 'onnx', onnx: linearOnnxModel() });
+    await sdk.endRun();
+    await sdk.registry.deleteLoggedModel(model.modelId);
     const doomedExp = await sdk.setExperiment('doomed');
     const inDoomed = await sdk.startRun();
     await inDoomed.logText('x', 'b.txt');
@@ -56,12 +62,20 @@ describe('ferry gc', () => {
         expect.objectContaining({ kind: 'experiment', id: doomedExp }),
         expect.objectContaining({ kind: 'run', id: gone.runId }),
         expect.objectContaining({ kind: 'run', id: inDoomed.runId }),
+        expect.objectContaining({ kind: 'logged model', id: model.modelId }),
       ]),
     );
     expect(existsSync(runDir(expId, gone.runId))).toBe(true);
 
-    expect((await gc('--older-than', '1h')).stdout).toContain('Removed 0 experiment(s) and 0 run(s)');
-    expect((await gc()).stdout).toContain('Removed 1 experiment(s) and 2 run(s)');
+    const modelDir = (m: { artifactUri: string }) =>
+      join(artifacts, m.artifactUri.replace('mlflow-artifacts:/', ''));
+    expect(existsSync(join(modelDir(model), 'MLmodel'))).toBe(true);
+    expect((await gc('--older-than', '1h')).stdout).toContain(
+      'Removed 0 experiment(s), 0 run(s) and 0 logged model(s)',
+    );
+    expect((await gc()).stdout).toContain('Removed 1 experiment(s), 2 run(s) and 1 logged model(s)');
+    expect(existsSync(modelDir(model))).toBe(false);
+    expect(existsSync(join(modelDir(keptModel), 'MLmodel'))).toBe(true);
     expect(existsSync(runDir(expId, gone.runId))).toBe(false);
     expect(existsSync(join(artifacts, doomedExp, inDoomed.runId))).toBe(false);
     expect(existsSync(runDir(expId, kept.runId))).toBe(true);
@@ -70,6 +84,10 @@ describe('ferry gc', () => {
     await expect(check.getRun(gone.runId)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
     expect((await check.getRun(kept.runId)).info.lifecycle_stage).toBe('active');
     expect(await check.client.findExperimentByName('doomed')).toBeUndefined();
+    await expect(check.registry.getLoggedModel(model.modelId)).rejects.toMatchObject({
+      code: 'RESOURCE_DOES_NOT_EXIST',
+    });
+    expect((await check.registry.getLoggedModel(keptModel.modelId)).info.status).toBe('LOGGED_MODEL_READY');
     await check.close();
   });
 

@@ -259,6 +259,11 @@ export class RegistryClient {
       .model;
   }
 
+  /** Marks the logged model deleted; `ferry gc` removes it and its files later. */
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    await this.client.call('DELETE', `logged-models/${encodeURIComponent(modelId)}`);
+  }
+
   async logRunOutputs(runId: string, models: { model_id: string; step: number }[]): Promise<void> {
     await this.client.call('POST', 'runs/outputs', { run_id: runId, models });
   }

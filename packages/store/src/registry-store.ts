@@ -121,4 +121,19 @@ export interface LoggedModelStore {
   logLoggedModelParams(modelId: string, params: Param[]): Promise<void>;
   /** runs/outputs: records that a run produced these models. */
   logRunOutputs(runId: string, models: { model_id: string; step: number }[]): Promise<void>;
+  /** Logged models deleted before `before` (ms): what a garbage collection may remove. */
+  findDeletedLoggedModels(before: number): Promise<DeletedLoggedModel[]>;
+  /**
+   * Removes deleted logged models for good, with their params, tags and metrics. INVALID_PARAMETER_VALUE
+   * for one that is not deleted (nothing is removed then); RESOURCE_DOES_NOT_EXIST for an unknown one.
+   */
+  purgeLoggedModels(modelIds: string[]): Promise<void>;
+}
+
+export interface DeletedLoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string;
+  artifactUri: string;
+  deletedTime: number;
 }

@@ -1,5 +1,10 @@
 import type { LoggedModel, LoggedModelStatus, Page, Param, Tag } from '@ferry/core';
-import type { CreateLoggedModelInput, LoggedModelStore, SearchLoggedModelsInput } from './registry-store.js';
+import type {
+  CreateLoggedModelInput,
+  DeletedLoggedModel,
+  LoggedModelStore,
+  SearchLoggedModelsInput,
+} from './registry-store.js';
 import type { SqlTrackingStore } from './sql-tracking-store.js';
 import type { StoreContext } from './sql/context.js';
 import * as lm from './sql/logged-models/logged-models.js';
@@ -29,4 +34,7 @@ export class SqlLoggedModelStore implements LoggedModelStore {
     lm.logLoggedModelParams(this.ctx, modelId, params);
   logRunOutputs = (runId: string, models: { model_id: string; step: number }[]): Promise<void> =>
     lm.logRunOutputs(this.ctx, runId, models);
+  findDeletedLoggedModels = (before: number): Promise<DeletedLoggedModel[]> =>
+    lm.findDeletedLoggedModels(this.ctx, before);
+  purgeLoggedModels = (modelIds: string[]): Promise<void> => lm.purgeLoggedModels(this.ctx, modelIds);
 }

@@ -152,6 +152,39 @@ describe.each(BACKENDS)('logged models on $name', (backend) => {
     expect((await models().searchLoggedModels({ experimentIds: [exp], maxResults: 10 })).items).toEqual([]);
   });
 
+  it('finds deleted models for garbage collection and purges only deleted ones', async () => {
+    const exp = await fresh.store.createExperiment({ name: 'e' });
+    const run = (await fresh.store.createRun({ experimentId: exp })).info.run_id;
+    freezeTime(1000);
+    const doomed = (await models().createLoggedModel({ experimentId: exp, name: 'doomed' })).info.model_id;
+    const kept = (await models().createLoggedModel({ experimentId: exp, name: 'kept' })).info.model_id;
+    await fresh.store.logBatch(run, {
+      metrics: [{ key: 'acc', value: 1, timestamp: 1, step: 0, model_id: doomed }],
+    });
+    freezeTime(2000);
+    await models().deleteLoggedModel(doomed);
+    expect(await models().findDeletedLoggedModels(2000)).toEqual([]);
+    expect(await models().findDeletedLoggedModels(2001)).toEqual([
+      {
+        modelId: doomed,
+        experimentId: exp,
+        name: 'doomed',
+        artifactUri: `mlflow-artifacts:/${exp}/models/${doomed}/artifacts`,
+        deletedTime: 2000,
+      },
+    ]);
+    await expectFerryError(
+      models().purgeLoggedModels([doomed, kept]),
+      'INVALID_PARAMETER_VALUE',
+      /not deleted/,
+    );
+    await expectFerryError(models().purgeLoggedModels(['m-nope']), 'RESOURCE_DOES_NOT_EXIST');
+    await models().purgeLoggedModels([doomed]);
+    expect(await models().findDeletedLoggedModels(Date.now() + 1)).toEqual([]);
+    expect(await fresh.opened.database.query('select * from logged_model_metrics')).toEqual([]);
+    expect((await models().getLoggedModel(kept)).info.name).toBe('kept');
+  });
+
   it('searches by attributes, params, tags and metrics on datasets, orders by metrics and pages', async () => {
     const exp = await fresh.store.createExperiment({ name: 'e' });
     const other = await fresh.store.createExperiment({ name: 'other' });

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { LocalArtifactStore, resolveArtifactUri } from '@ferry/artifacts';
-import { SqlTrackingStore, adapterForUri } from '@ferry/store';
-import type { DeletedEntities } from '@ferry/store';
+import { SqlLoggedModelStore, SqlTrackingStore, adapterForUri } from '@ferry/store';
+import type { DeletedEntities, DeletedLoggedModel } from '@ferry/store';
 import { parseDuration } from '../duration.js';
 import { isoTime, printRows } from '../output.js';
 
@@ -42,7 +42,7 @@ function select(deleted: DeletedEntities, opts: GcOptions): DeletedEntities {
  */
 export function gcCommand(): Command {
   return new Command('gc')
-    .description('Permanently remove deleted runs and experiments with their artifacts')
+    .description('Permanently remove deleted runs, experiments and logged models with their artifacts')
     .addOption(
       new Option('--backend-store-uri <uri>', 'the tracking database')
         .env('FERRY_BACKEND_STORE_URI')
@@ -68,8 +68,12 @@ export function gcCommand(): Command {
         defaultArtifactRoot: 'mlflow-artifacts:/',
       });
       await store.open();
+      const loggedModels = new SqlLoggedModelStore(store);
       try {
         const doomed = select(await store.findDeleted(before), opts);
+        // Deleted logged models go too, unless only some runs or experiments were named.
+        const doomedModels: DeletedLoggedModel[] =
+          opts.runIds || opts.experimentIds ? [] : await loggedModels.findDeletedLoggedModels(before);
         const rows = [
           ...doomed.experiments.map((e) => ({
             kind: 'experiment',
@@ -85,6 +89,13 @@ export function gcCommand(): Command {
             deleted: isoTime(r.deletedTime),
             artifacts: r.artifactUri,
           })),
+          ...doomedModels.map((m) => ({
+            kind: 'logged model',
+            id: m.modelId,
+            name: m.name,
+            deleted: isoTime(m.deletedTime),
+            artifacts: m.artifactUri,
+          })),
         ];
         if (opts.dryRun || opts.json) printRows(rows, ['kind', 'id', 'name', 'deleted', 'artifacts'], opts);
         if (opts.dryRun) return;
@@ -94,12 +105,15 @@ export function gcCommand(): Command {
           await artifacts.delete(prefix);
         };
         for (const r of doomed.runs) await removeArtifacts(r.artifactUri);
+        for (const m of doomedModels) await removeArtifacts(m.artifactUri);
         for (const e of doomed.experiments) if (e.artifactLocation) await removeArtifacts(e.artifactLocation);
         await store.purgeRuns(doomed.runs.map((r) => r.runId));
+        await loggedModels.purgeLoggedModels(doomedModels.map((m) => m.modelId));
         await store.purgeExperiments(doomed.experiments.map((e) => e.experimentId));
         if (!opts.json) {
           console.log(
-            `Removed ${doomed.experiments.length} experiment(s) and ${doomed.runs.length} run(s) for good`,
+            `Removed ${doomed.experiments.length} experiment(s), ${doomed.runs.length} run(s) and ` +
+              `${doomedModels.length} logged model(s) for good`,
           );
         }
       } finally {

@@ -1,12 +1,12 @@
 import { LOGGED_MODEL_STATUSES, invalidParam, notFound, validateExperimentId } from '@ferry/core';
 import type { LoggedModel, LoggedModelStatus, Param, Tag } from '@ferry/core';
 import { randomUUID } from 'node:crypto';
-import type { CreateLoggedModelInput } from '../../registry-store.js';
+import type { CreateLoggedModelInput, DeletedLoggedModel } from '../../registry-store.js';
 import { generateRunName } from '../../run-names.js';
 import type { StoreContext } from '../context.js';
 import { requireActive } from '../lifecycle.js';
 import { uniqueTags } from '../registry/registered-models.js';
-import { loadLoggedModels, requireLoggedModel } from './load.js';
+import { loadLoggedModels, loggedModelNotFound, requireLoggedModel } from './load.js';
 
 const BAD_NAME_CHARS = ['/', ':', '.', '%', '"', "'"];
 
@@ -187,5 +187,47 @@ export async function logRunOutputs(
         .onConflict((oc) => oc.columns(['run_uuid', 'model_id']).doUpdateSet({ step: m.step }))
         .execute();
     }
+  });
+}
+
+export async function findDeletedLoggedModels(
+  ctx: StoreContext,
+  before: number,
+): Promise<DeletedLoggedModel[]> {
+  const rows = await ctx.db
+    .selectFrom('logged_models')
+    .select(['model_id', 'experiment_id', 'name', 'artifact_location', 'last_updated_timestamp_ms'])
+    .where('lifecycle_stage', '=', 'deleted')
+    .where('last_updated_timestamp_ms', '<', before)
+    .orderBy('last_updated_timestamp_ms')
+    .execute();
+  return rows.map((r) => ({
+    modelId: r.model_id,
+    experimentId: String(r.experiment_id),
+    name: r.name,
+    artifactUri: r.artifact_location,
+    deletedTime: r.last_updated_timestamp_ms,
+  }));
+}
+
+/** Hard delete of deleted logged models; params, tags and metrics go with them (foreign keys cascade). */
+export async function purgeLoggedModels(ctx: StoreContext, modelIds: string[]): Promise<void> {
+  if (modelIds.length === 0) return;
+  await ctx.db.transaction().execute(async (tx) => {
+    const rows = await tx
+      .selectFrom('logged_models')
+      .select(['model_id', 'lifecycle_stage'])
+      .where('model_id', 'in', modelIds)
+      .execute();
+    const stages = new Map(rows.map((r) => [r.model_id, r.lifecycle_stage]));
+    for (const id of modelIds) {
+      if (!stages.has(id)) throw loggedModelNotFound(id);
+      if (stages.get(id) !== 'deleted') {
+        throw invalidParam(
+          `Logged model ${id} is not deleted: only deleted models can be removed permanently.`,
+        );
+      }
+    }
+    await tx.deleteFrom('logged_models').where('model_id', 'in', modelIds).execute();
   });
 }
