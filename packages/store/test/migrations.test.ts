@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Kysely } from 'kysely';
 import { migrateToLatest } from '../src/index.js';
@@ -5,6 +9,8 @@ import type { SqlTrackingStore } from '../src/index.js';
 import { BACKENDS, newStore } from './backends.js';
 import type { Backend, TestDatabase } from './backends.js';
 import { range } from './helpers.js';
+
+const exec = promisify(execFile);
 
 /** Runs `fn` on a fresh, empty database of the backend and drops it afterwards. */
 async function withDatabase(backend: Backend, fn: (database: TestDatabase) => Promise<void>): Promise<void> {
@@ -131,6 +137,33 @@ describe('migrations on postgresql, concurrently', () => {
       } finally {
         await Promise.allSettled(dbs.map((db) => db.destroy()));
       }
+    });
+  });
+});
+
+// SQLite's driver is synchronous, so contending opens must come from separate processes (as they do
+// in production: server workers, scripts with a sqlite:/// tracking URI). They run the built store.
+describe('migrations on sqlite, from several processes at once', () => {
+  const backend = BACKENDS.find((b) => b.name === 'sqlite') as Backend;
+  const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+  it('every process opens the fresh database; the schema is created once', async () => {
+    if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`);
+    await withDatabase(backend, async (database) => {
+      const file = database.adapter().description.replace(/^sqlite:\/\/\//, '');
+      // Every process waits for the same instant before opening, so their migrations really overlap.
+      const startAt = Date.now() + 2000;
+      const script = `
+        const { SqlTrackingStore, sqliteAdapter } = await import(${JSON.stringify(pathToFileURL(built).href)});
+        const store = new SqlTrackingStore({ adapter: sqliteAdapter(${JSON.stringify(file)}), defaultArtifactRoot: 'mlflow-artifacts:/' });
+        await new Promise((r) => setTimeout(r, ${startAt} - Date.now()));
+        try { await store.open(); } finally { await store.close(); }`;
+      const results = await Promise.allSettled(
+        range(8).map(() => exec(process.execPath, ['--input-type=module', '-e', script])),
+      );
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      expect(await appliedMigrations(database)).toEqual(ALL_MIGRATIONS);
+      expect(await count(database, 'select count(*) as n from experiments')).toBe(1);
     });
   });
 });

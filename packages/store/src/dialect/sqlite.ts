@@ -1,9 +1,29 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { SqliteDialect, sql } from 'kysely';
+import { SqliteAdapter, SqliteDialect, sql } from 'kysely';
+import type { DialectAdapter as KyselyAdapter } from 'kysely';
 import type { DialectAdapter } from './adapter.js';
 import { kyselyConnection } from './sqlite-connection.js';
+
+/**
+ * Kysely runs SQLite migrations outside any transaction and without a lock, since one process owns
+ * the file in its model. Ferry's does not: several processes (server workers, training scripts with a
+ * `sqlite:///` tracking URI) may open a fresh database at once. SQLite's DDL is transactional, so
+ * saying so makes the migrator run in a transaction, which begins IMMEDIATE (sqlite-connection.ts):
+ * the first process migrates, the others wait for the write lock and then find nothing left to do.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class FerrySqliteDialect extends SqliteDialect {
+  override createAdapter(): KyselyAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
 
 /**
  * SQLite through better-sqlite3: WAL so readers never block the writer, NORMAL sync (durable at
@@ -14,7 +34,7 @@ export function sqliteAdapter(file: string): DialectAdapter {
     name: 'sqlite',
     description: `sqlite:///${file}`,
     createDialect() {
-      return new SqliteDialect({
+      return new FerrySqliteDialect({
         database: async () => {
           if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
           const db = new Sqlite(file);
