@@ -5,7 +5,7 @@ import { dbCommand } from './commands/db.js';
 import { experimentsCommand } from './commands/experiments.js';
 import { gcCommand } from './commands/gc.js';
 import { metricsCommand } from './commands/metrics.js';
-import { modelsCommand } from './commands/models.js';
+import { modelsCommand } from './commands/models/index.js';
 import { runsCommand } from './commands/runs.js';
 import { serverCommand } from './commands/server.js';
 
