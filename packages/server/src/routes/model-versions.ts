@@ -11,7 +11,7 @@ import type { Fields } from '../http/message.js';
 import { pageBody } from '../http/wire.js';
 import { resolveModelsSource, validateModelVersionSource } from '../registry/model-source.js';
 import { readKeyValue, readKeyValues } from './read-fields.js';
-import { registryMaxResults } from './registered-models.js';
+import { readRegistrySearch } from './registered-models.js';
 import type { ApiRoute } from './route.js';
 
 const nameAndVersion = (fields: Fields): [string, number] => [
@@ -114,17 +114,16 @@ export const modelVersionRoutes: ApiRoute[] = [
     method: 'GET',
     path: '/model-versions/search',
     async handle({ fields, deps }) {
-      const pageToken = fields.optionalString('page_token');
-      const page = await deps.registry.searchModelVersions({
-        filter: parseModelVersionFilter(fields.optionalString('filter')),
-        maxResults: registryMaxResults(
+      const page = await deps.registry.searchModelVersions(
+        readRegistrySearch(
           fields,
-          REGISTRY_LIMITS.searchModelVersionsMaxResults,
-          REGISTRY_LIMITS.searchModelVersionsDefault,
+          { filter: parseModelVersionFilter, orderBy: parseModelVersionOrderBy },
+          {
+            max: REGISTRY_LIMITS.searchModelVersionsMaxResults,
+            fallback: REGISTRY_LIMITS.searchModelVersionsDefault,
+          },
         ),
-        orderBy: parseModelVersionOrderBy(fields.stringList('order_by')),
-        ...(pageToken ? { pageToken } : {}),
-      });
+      );
       return pageBody('model_versions', page);
     },
   },

@@ -5,17 +5,32 @@ import {
   parseRegisteredModelFilter,
   parseRegisteredModelOrderBy,
 } from '@ferry/core';
+import type { Filter, OrderBy } from '@ferry/core';
+import type { SearchRegistryInput } from '@ferry/store';
 import type { Fields } from '../http/message.js';
 import { wrongType } from '../http/message.js';
 import { pageBody, withList } from '../http/wire.js';
 import { readKeyValue, readKeyValues } from './read-fields.js';
 import type { ApiRoute } from './route.js';
 
-/** max_results as MLflow's handler checks it: an int-like value up to `max`, reported as sent. */
-export function registryMaxResults(fields: Fields, max: number, fallback: number): number {
-  const n = fields.optionalInt('max_results') ?? fallback;
-  if (n > max) throw wrongType('max_results', fields.raw('max_results'));
-  return n;
+/**
+ * A registry search request as MLflow's handlers read it: the filter and order_by in the entity's
+ * grammar, and max_results as an int-like value up to `max` (reported as sent when over).
+ */
+export function readRegistrySearch(
+  fields: Fields,
+  grammar: { filter: (text?: string) => Filter; orderBy: (clauses?: string[]) => OrderBy[] },
+  limits: { max: number; fallback: number },
+): SearchRegistryInput {
+  const maxResults = fields.optionalInt('max_results') ?? limits.fallback;
+  if (maxResults > limits.max) throw wrongType('max_results', fields.raw('max_results'));
+  const pageToken = fields.optionalString('page_token');
+  return {
+    filter: grammar.filter(fields.optionalString('filter')),
+    maxResults,
+    orderBy: grammar.orderBy(fields.stringList('order_by')),
+    ...(pageToken ? { pageToken } : {}),
+  };
 }
 
 const name = (fields: Fields) => fields.string('name');
@@ -74,17 +89,16 @@ export const registeredModelRoutes: ApiRoute[] = [
     method: 'GET',
     path: '/registered-models/search',
     async handle({ fields, deps }) {
-      const pageToken = fields.optionalString('page_token');
-      const page = await deps.registry.searchRegisteredModels({
-        filter: parseRegisteredModelFilter(fields.optionalString('filter')),
-        maxResults: registryMaxResults(
+      const page = await deps.registry.searchRegisteredModels(
+        readRegistrySearch(
           fields,
-          REGISTRY_LIMITS.searchRegisteredModelsMaxResults,
-          REGISTRY_LIMITS.searchRegisteredModelsDefault,
+          { filter: parseRegisteredModelFilter, orderBy: parseRegisteredModelOrderBy },
+          {
+            max: REGISTRY_LIMITS.searchRegisteredModelsMaxResults,
+            fallback: REGISTRY_LIMITS.searchRegisteredModelsDefault,
+          },
         ),
-        orderBy: parseRegisteredModelOrderBy(fields.stringList('order_by')),
-        ...(pageToken ? { pageToken } : {}),
-      });
+      );
       return pageBody('registered_models', page);
     },
   },
