@@ -5,6 +5,7 @@ import type { AppDeps } from './deps.js';
 import { errorResponse } from './http/errors.js';
 import { Fields } from './http/message.js';
 import { readMessage } from './http/read-message.js';
+import { registerUi } from './http/ui.js';
 import { artifactListRoutes } from './routes/artifacts-list.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { ajaxMetricRoutes, metricRoutes } from './routes/metrics.js';
@@ -45,6 +46,11 @@ export interface AppOptions {
   staticPrefix?: string;
   /** Receives unexpected errors (bugs, lost database connections); expected ones are answered, not logged. */
   log?: (message: string, error: unknown) => void;
+  /**
+   * A folder holding the built web UI (`index.html` and `assets/`, as `@ferry/web` builds it); when
+   * set, `GET /` and the files under it are served after every API route.
+   */
+  uiRoot?: string;
 }
 
 /**
@@ -71,6 +77,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Hono {
     c.json({ store_type: 'SqlStore', workspaces_enabled: false }),
   );
   registerArtifactProxy(app, deps);
+  if (options.uiRoot) registerUi(app, options.uiRoot, basePath);
 
   const knownPaths = new Map<string, Set<string>>();
   for (const { prefix, route } of allRoutes) {

@@ -1,6 +1,6 @@
 export { createApp, FERRY_VERSION } from './app.js';
 export type { AppOptions } from './app.js';
 export type { AppDeps } from './deps.js';
-export { prepareDatabase, startServer } from './start.js';
+export { defaultUiRoot, prepareDatabase, startServer } from './start.js';
 export type { ServerConfig, RunningServer } from './start.js';
 export * from './webhooks/index.js';

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { LocalArtifactStore } from '@ferry/artifacts';
@@ -22,6 +24,11 @@ export interface ServerConfig {
   staticPrefix?: string;
   /** Run schema migrations before listening (default true; off in workers whose primary migrated). */
   migrate?: boolean;
+  /**
+   * Folder of the built web UI served at `/`. Default: `@ferry/web`'s `dist` when that package is
+   * installed and built; `false` serves no UI.
+   */
+  uiRoot?: string | false;
   log?: (message: string) => void;
 }
 
@@ -33,6 +40,17 @@ export interface RunningServer {
 
 function localPath(destination: string): string {
   return destination.startsWith('file:') ? fileURLToPath(destination) : resolve(destination);
+}
+
+/** The built `@ferry/web` app, when that package is installed and its `dist` holds an `index.html`. */
+export function defaultUiRoot(): string | undefined {
+  try {
+    const packageJson = createRequire(import.meta.url).resolve('@ferry/web/package.json');
+    const dist = join(dirname(packageJson), 'dist');
+    return existsSync(join(dist, 'index.html')) ? dist : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** How long in-flight requests get to finish on shutdown before their connections are cut. */
@@ -72,6 +90,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     store: webhooks,
     log: (message) => config.log?.(message),
   });
+  const uiRoot = config.uiRoot === false ? undefined : (config.uiRoot ?? defaultUiRoot());
   const app = createApp(
     {
       ...stores,
@@ -80,7 +99,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       webhookDispatcher,
       ...(artifactProxy ? { artifactProxy } : {}),
     },
-    config.staticPrefix ? { staticPrefix: config.staticPrefix } : {},
+    {
+      ...(config.staticPrefix ? { staticPrefix: config.staticPrefix } : {}),
+      ...(uiRoot ? { uiRoot } : {}),
+    },
   );
 
   const server = await new Promise<Server>((ready, fail) => {
@@ -94,6 +116,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   config.log?.(
     `Ferry tracking server listening on ${url} (store: ${store.adapter.description}, artifacts: ${destination})`,
   );
+  const uiUrl = `${url}${config.staticPrefix ? config.staticPrefix.replace(/\/+$/, '') : ''}/`;
+  config.log?.(uiRoot ? `Ferry UI: ${uiUrl}` : 'Ferry UI: not served (@ferry/web is not built)');
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,0 +1,53 @@
+import type { ReactNode } from 'react';
+import { href, useRoute } from './router';
+import { ExperimentPage } from './views/experiment-page';
+import { ExperimentsList } from './views/experiments-list';
+import { ModelPage } from './views/model-page';
+import { ModelVersionPage } from './views/model-version-page';
+import { ModelsList } from './views/models-list';
+import { RunPage } from './views/run-page';
+
+/** Picks the view for the hash route; the routes are the ones MLflow's clients print links to. */
+function view(segments: string[]): ReactNode {
+  const [first, a, b, c] = segments;
+  if (first === undefined || (first === 'experiments' && a === undefined)) return <ExperimentsList />;
+  if (first === 'experiments' && a !== undefined && b === undefined)
+    return <ExperimentPage experimentId={a} />;
+  if (first === 'experiments' && b === 'runs' && c !== undefined) return <RunPage runId={c} />;
+  if (first === 'runs' && a !== undefined) return <RunPage runId={a} />;
+  if (first === 'models' && a === undefined) return <ModelsList />;
+  if (first === 'models' && a !== undefined && b === undefined) return <ModelPage name={a} />;
+  if (first === 'models' && a !== undefined && b === 'versions' && c !== undefined)
+    return <ModelVersionPage name={a} version={c} />;
+  return (
+    <div className="page">
+      <h1>Not found</h1>
+      <p>
+        Nothing lives at <code>{window.location.hash}</code>. <a href={href('experiments')}>Experiments</a>
+      </p>
+    </div>
+  );
+}
+
+export function App() {
+  const { segments } = useRoute();
+  const section = segments[0] === 'models' ? 'models' : 'experiments';
+  return (
+    <>
+      <header className="top">
+        <a className="brand" href="#/">
+          Ferry
+        </a>
+        <nav>
+          <a className={section === 'experiments' ? 'active' : ''} href={href('experiments')}>
+            Experiments
+          </a>
+          <a className={section === 'models' ? 'active' : ''} href={href('models')}>
+            Models
+          </a>
+        </nav>
+      </header>
+      <main>{view(segments)}</main>
+    </>
+  );
+}

@@ -1,0 +1,134 @@
+import type { ReactNode } from 'react';
+import { get } from '../api';
+import { KeyValueTable, Loading, visibleTags } from '../components';
+import { formatDuration, formatNumber, formatTime, tagValue } from '../format';
+import { href } from '../router';
+import type { Run } from '../types';
+import { useLoad } from '../use-load';
+import { ArtifactsBrowser } from './artifacts-browser';
+import { MetricChart } from './metric-chart';
+
+function Overview({ run }: { run: Run }) {
+  const tags = run.data.tags;
+  const parent = tagValue(tags, 'mlflow.parentRunId');
+  const commit = tagValue(tags, 'mlflow.source.git.commit');
+  const rows: [string, ReactNode][] = [
+    ['Run ID', <span className="mono">{run.info.run_id}</span>],
+    ['Status', <span className={`status status-${run.info.status.toLowerCase()}`}>{run.info.status}</span>],
+    ['Start time', formatTime(run.info.start_time)],
+    ['End time', formatTime(run.info.end_time)],
+    ['Duration', formatDuration(run.info.start_time, run.info.end_time)],
+    ['User', tagValue(tags, 'mlflow.user') ?? run.info.user_id ?? ''],
+    ['Source', tagValue(tags, 'mlflow.source.name') ?? ''],
+    ['Git commit', commit ? <span className="mono">{commit}</span> : ''],
+    [
+      'Parent run',
+      parent ? <a href={href('experiments', run.info.experiment_id, 'runs', parent)}>{parent}</a> : '',
+    ],
+    ['Lifecycle', run.info.lifecycle_stage],
+    ['Artifact URI', <span className="mono">{run.info.artifact_uri}</span>],
+  ];
+  const datasets = run.inputs?.dataset_inputs ?? [];
+  return (
+    <section className="card" data-testid="overview">
+      <h2>Overview</h2>
+      <table className="kv">
+        <tbody>
+          {rows
+            .filter(([, value]) => value !== '')
+            .map(([label, value]) => (
+              <tr key={label}>
+                <th>{label}</th>
+                <td>{value}</td>
+              </tr>
+            ))}
+          {datasets.length > 0 && (
+            <tr>
+              <th>Datasets</th>
+              <td>
+                {datasets.map((d) => (
+                  <div key={`${d.dataset.name}@${d.dataset.digest}`}>
+                    {d.dataset.name} <span className="muted mono">({d.dataset.digest})</span>
+                    {d.tags?.map((t) => (
+                      <span className="badge" key={t.key}>
+                        {t.key === 'mlflow.data.context' ? t.value : `${t.key}=${t.value}`}
+                      </span>
+                    ))}
+                  </div>
+                ))}
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** One run: overview, params, metrics with a chart per key, tags and the artifact tree. */
+export function RunPage({ runId }: { runId: string }) {
+  const loaded = useLoad(runId, () => get<{ run: Run }>('runs/get', { run_id: runId }));
+  return (
+    <div className="page">
+      <Loading loading={loaded.loading} error={loaded.error}>
+        {() => {
+          const run = loaded.data!.run;
+          const metrics = [...(run.data.metrics ?? [])].sort((a, b) => a.key.localeCompare(b.key));
+          const params = [...(run.data.params ?? [])].sort((a, b) => a.key.localeCompare(b.key));
+          return (
+            <>
+              <div className="crumbs">
+                <a href={href('experiments')}>Experiments</a> /{' '}
+                <a href={href('experiments', run.info.experiment_id)}>Experiment {run.info.experiment_id}</a>{' '}
+                /
+              </div>
+              <h1>{run.info.run_name ?? run.info.run_id}</h1>
+              <div className="columns">
+                <Overview run={run} />
+                <KeyValueTable title="Parameters" rows={params} testId="params" />
+              </div>
+              <section className="card" data-testid="metrics">
+                <h2>
+                  Metrics <span className="count">{metrics.length}</span>
+                </h2>
+                {metrics.length === 0 ? (
+                  <p className="muted">None</p>
+                ) : (
+                  <>
+                    <table className="kv">
+                      <thead>
+                        <tr>
+                          <th>Key</th>
+                          <th>Latest value</th>
+                          <th>Step</th>
+                          <th>Logged at</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {metrics.map((m) => (
+                          <tr key={m.key}>
+                            <th>{m.key}</th>
+                            <td>{formatNumber(Number(m.value))}</td>
+                            <td>{m.step}</td>
+                            <td>{formatTime(m.timestamp)}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                    <div className="charts">
+                      {metrics.map((m) => (
+                        <MetricChart key={m.key} runId={run.info.run_id} metricKey={m.key} />
+                      ))}
+                    </div>
+                  </>
+                )}
+              </section>
+              <KeyValueTable title="Tags" rows={visibleTags(run.data.tags)} testId="tags" />
+              <ArtifactsBrowser runId={run.info.run_id} />
+            </>
+          );
+        }}
+      </Loading>
+    </div>
+  );
+}
