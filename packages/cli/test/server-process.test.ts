@@ -85,6 +85,25 @@ describe('the ferry server process', () => {
     expect(await server.exited).toBe(0);
   });
 
+  it('serves the web UI at / by default, and the API only with --no-ui', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ferry-cli-'));
+    const withUi = await ferry(['server', '--port', '0'], dir);
+    children.push(withUi.child);
+    const page = await fetch(`${withUi.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<div id="root">/);
+    expect(withUi.output()).toMatch(/Ferry UI: http/);
+    withUi.child.kill('SIGTERM');
+    await withUi.exited;
+
+    const apiOnly = await ferry(['server', '--port', '0', '--no-ui'], dir);
+    children.push(apiOnly.child);
+    expect((await fetch(`${apiOnly.url}/`)).status).toBe(404);
+    expect(await (await fetch(`${apiOnly.url}/health`)).text()).toBe('OK');
+    apiOnly.child.kill('SIGTERM');
+    expect(await apiOnly.exited).toBe(0);
+  });
+
   it('finishes an in-flight upload on SIGTERM before exiting', async () => {
     dir = await mkdtemp(join(tmpdir(), 'ferry-cli-'));
     const server = await ferry(['server', '--port', '0'], dir);

@@ -71,7 +71,7 @@ async function supervise(config: ServerConfig, workers: number): Promise<void> {
 export function serverCommand(): Command {
   return (
     new Command('server')
-      .description('Run the tracking server (MLflow REST API, artifact proxy)')
+      .description('Run the tracking server (MLflow REST API, artifact proxy, web UI)')
       // `-h` is the host, as in `mlflow server`; help stays on --help.
       .helpOption('--help', 'display help for command')
       .addOption(
@@ -115,6 +115,7 @@ export function serverCommand(): Command {
         ),
       )
       // Options of MLflow's Python web servers: accepted so `mlflow server` command lines keep working.
+      .option('--no-ui', 'serve the API only, without the web UI at /')
       .addOption(new Option('--gunicorn-opts <opts>').hideHelp())
       .addOption(new Option('--uvicorn-opts <opts>').hideHelp())
       .addOption(new Option('--waitress-opts <opts>').hideHelp())
@@ -133,6 +134,7 @@ export function serverCommand(): Command {
             flagSource === 'cli' ? opts.serveArtifacts !== false : (envBool('FERRY_SERVE_ARTIFACTS') ?? true),
           ...(opts.defaultArtifactRoot ? { defaultArtifactRoot: opts.defaultArtifactRoot as string } : {}),
           ...(opts.staticPrefix ? { staticPrefix: opts.staticPrefix as string } : {}),
+          ...(opts.ui === false || envBool('FERRY_NO_UI') ? { uiRoot: false as const } : {}),
           log: (m) => console.log(m),
         };
         const workers = opts.workers as number;
