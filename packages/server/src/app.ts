@@ -9,6 +9,7 @@ import { registerUi } from './http/ui.js';
 import { artifactListRoutes } from './routes/artifacts-list.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { ajaxMetricRoutes, metricRoutes } from './routes/metrics.js';
+import { downsampledMetricRoutes } from './routes/metrics-downsampled.js';
 import { registerArtifactProxy } from './routes/mlflow-artifacts.js';
 import type { ApiRoute } from './routes/route.js';
 import { loggedModelRoutes, runOutputRoutes } from './routes/logged-models.js';
@@ -24,6 +25,7 @@ const TRACKING_ROUTES: ApiRoute[] = [
   ...experimentRoutes,
   ...runRoutes,
   ...metricRoutes,
+  ...downsampledMetricRoutes,
   ...artifactListRoutes,
   ...registeredModelRoutes,
   ...modelVersionRoutes,

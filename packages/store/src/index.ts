@@ -6,6 +6,7 @@ export { adapterForUri } from './store-uri.js';
 export { migrateToLatest } from './migrate.js';
 export type { MigrationOutcome } from './migrate.js';
 export { SqlTrackingStore } from './sql-tracking-store.js';
+export { DOWNSAMPLE_LIMITS } from './sql/metric-downsample.js';
 export type { SqlTrackingStoreConfig } from './sql-tracking-store.js';
 export type * from './registry-store.js';
 export { SqlRegistryStore } from './sql-registry-store.js';

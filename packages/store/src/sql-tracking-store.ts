@@ -8,6 +8,7 @@ import * as experiments from './sql/experiments.js';
 import { logBatch } from './sql/log-batch.js';
 import { logInputs } from './sql/log-inputs.js';
 import * as purge from './sql/purge.js';
+import { getMetricHistoryDownsampled } from './sql/metric-downsample.js';
 import * as history from './sql/metric-history.js';
 import * as runs from './sql/runs.js';
 import { searchRuns } from './sql/search-runs.js';
@@ -15,6 +16,8 @@ import type {
   CreateExperimentInput,
   CreateRunInput,
   DeletedEntities,
+  DownsampleInput,
+  DownsampledSeries,
   HistoryBulkIntervalInput,
   MetricHistoryText,
   MetricPoint,
@@ -113,4 +116,6 @@ export class SqlTrackingStore implements TrackingStore {
     history.getMetricHistoryBulk(this.ctx, runIds, key, maxResults);
   getMetricHistoryBulkInterval = (input: HistoryBulkIntervalInput): Promise<MetricPoint[]> =>
     history.getMetricHistoryBulkInterval(this.ctx, input);
+  getMetricHistoryDownsampled = (input: DownsampleInput): Promise<DownsampledSeries[]> =>
+    getMetricHistoryDownsampled(this.ctx, input);
 }

@@ -77,6 +77,35 @@ export interface HistoryBulkIntervalInput {
   maxResults: number;
 }
 
+/** A query for getMetricHistoryDownsampled. */
+export interface DownsampleInput {
+  runIds: string[];
+  key: string;
+  /** At most this many points per run (4 to 10,000). */
+  maxPoints: number;
+  /** The axis points are ordered and bucketed along. */
+  xAxis: 'step' | 'timestamp';
+}
+
+/** One point of a downsampled series (NaN values stay NaN). */
+export interface DownsampledPoint {
+  step: number;
+  timestamp: number;
+  value: number;
+}
+
+/** One run's series of a metric, reduced for drawing. */
+export interface DownsampledSeries {
+  runId: string;
+  key: string;
+  /** How many points the full history holds. */
+  totalPoints: number;
+  /** True when `points` is a reduction of the history, false when it is all of it. */
+  downsampled: boolean;
+  /** In x order (then the other of step and timestamp, then value). */
+  points: DownsampledPoint[];
+}
+
 /**
  * The tracking metadata store. Every method validates its input and throws FerryError with MLflow's
  * codes (RESOURCE_DOES_NOT_EXIST, INVALID_PARAMETER_VALUE, RESOURCE_ALREADY_EXISTS, INVALID_STATE).
@@ -137,4 +166,9 @@ export interface TrackingStore {
   getMetricHistoryBulk(runIds: string[], key: string, maxResults: number): Promise<MetricPoint[]>;
   /** Per run, points at up to maxResults steps spread evenly over the step range. */
   getMetricHistoryBulkInterval(input: HistoryBulkIntervalInput): Promise<MetricPoint[]>;
+  /**
+   * Each run's history of one metric at most `maxPoints` long, for charts (a Ferry extension): whole
+   * when short enough, otherwise the min and max point of each x bucket plus the first and last.
+   */
+  getMetricHistoryDownsampled(input: DownsampleInput): Promise<DownsampledSeries[]>;
 }

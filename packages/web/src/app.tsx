@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { href, useRoute } from './router';
+import { ComparePage } from './views/compare-page';
 import { ExperimentPage } from './views/experiment-page';
 import { ExperimentsList } from './views/experiments-list';
 import { ModelPage } from './views/model-page';
@@ -15,6 +16,7 @@ function view(segments: string[]): ReactNode {
     return <ExperimentPage experimentId={a} />;
   if (first === 'experiments' && b === 'runs' && c !== undefined) return <RunPage runId={c} />;
   if (first === 'runs' && a !== undefined) return <RunPage runId={a} />;
+  if (first === 'compare' || first === 'compare-runs') return <ComparePage />;
   if (first === 'models' && a === undefined) return <ModelsList />;
   if (first === 'models' && a !== undefined && b === undefined) return <ModelPage name={a} />;
   if (first === 'models' && a !== undefined && b === 'versions' && c !== undefined)

@@ -29,7 +29,12 @@ export function builtUi(): string {
     newestMtime(join(WEB, 'vite.config.ts')),
   );
   if (!existsSync(index) || statSync(index).mtimeMs < sources) {
-    execFileSync('npm', ['run', 'build', '-w', '@ferry/web'], { cwd: ROOT, stdio: 'pipe' });
+    // Vitest sets NODE_ENV=test, which would give a development build of React: build what ships.
+    execFileSync('npm', ['run', 'build', '-w', '@ferry/web'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
   }
   if (!existsSync(index)) throw new Error(`The web UI did not build: ${index} is missing`);
   return DIST;

@@ -234,8 +234,6 @@ describe('web UI in Chromium against a real ferry server', () => {
     await link.waitFor();
     const download = await fetch(new URL((await link.getAttribute('href'))!, page.url()));
     expect(await download.text()).toBe(MLMODEL);
-    await page.evaluate('window.scrollTo(0, 0)');
-    await screenshot(page, 'run');
   });
 
   it('opens the run page straight from an MLflow-style link', async () => {
@@ -252,7 +250,6 @@ describe('web UI in Chromium against a real ferry server', () => {
     expect(await versions.innerText()).toContain('@champion');
     expect(await versions.innerText()).toContain(`runs:/${bestRunId}/model`);
     expect(await page.getByText('Predicts churn').count()).toBe(1);
-    await screenshot(page, 'model');
     await versions.getByRole('link', { name: 'Version 1' }).click();
     const version = page.getByTestId('version');
     await version.waitFor();

@@ -25,6 +25,15 @@ export interface DialectAdapter {
    * many rows as one JSON text is far cheaper than one driver row per entry.
    */
   jsonArrayAgg(element: RawBuilder<unknown>, orderBy?: RawBuilder<unknown>): RawBuilder<string>;
+  /**
+   * Select items for a GROUP BY query naming, per group, the least (`min`) or greatest (`max`) of
+   * `value` as `extreme`, then `columns` (numeric columns of the grouped rows, under their own names)
+   * read from one row holding that extreme: an arg-min/arg-max in one pass, with no sort. Rows whose
+   * `value` is NULL lose to any other; when a group has only those, the columns come from one of them.
+   * Ties go to any one of the tied rows. Use it for one aggregate per query (SQLite's "bare columns"
+   * follow a lone min() or max() only).
+   */
+  extremeRow(fn: 'min' | 'max', value: RawBuilder<unknown>, columns: string[]): RawBuilder<unknown>[];
   /** True when an error from the driver is a unique/primary key violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True for errors a transaction may simply be retried after (deadlock, serialization failure, busy). */

@@ -48,6 +48,21 @@ export function postgresAdapter(connectionString: string, poolSize = 10): Dialec
       sql`case when ${isNan} = 1 then to_json('NaN'::text) else to_json(${value}) end`,
     jsonArrayAgg: (element, orderBy) =>
       sql<string>`coalesce(json_agg(${element}${orderBy ? sql` order by ${orderBy}` : sql``})::text, '[]')`,
+    // Arrays compare element by element, NULL above everything: min of [value, columns...] is the
+    // row holding the least value, ties to the smallest columns (PostgreSQL computes the repeated
+    // aggregate once). The greatest is the min of the negated value, so NULLs lose there too. Doubles
+    // hold every int64 Ferry stores exactly (times, steps and ids stay below 2^53).
+    extremeRow: (fn, value, columns) => {
+      const key = fn === 'min' ? value : sql`-(${value})`;
+      const row = sql.join(
+        [key, ...columns.map((c) => sql.ref(c))].map((e) => sql`cast(${e} as double precision)`),
+      );
+      const extreme = sql`min(array[${row}])`;
+      return [
+        fn === 'min' ? sql`(${extreme})[1] as extreme` : sql`-(${extreme})[1] as extreme`,
+        ...columns.map((c, i) => sql`(${extreme})[${sql.lit(i + 2)}] as ${sql.ref(c)}`),
+      ];
+    },
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
     isTransient: (error) =>

@@ -62,6 +62,11 @@ export function sqliteAdapter(file: string): DialectAdapter {
       orderBy
         ? sql<string>`json_group_array(${element} order by ${orderBy})`
         : sql<string>`json_group_array(${element})`,
+    // A lone min()/max() makes SQLite read the other ("bare") columns from the row it picked.
+    extremeRow: (fn, value, columns) => [
+      sql`${sql.raw(fn)}(${value}) as extreme`,
+      ...columns.map((c) => sql.ref(c)),
+    ],
     isUniqueViolation: (error) =>
       typeof error === 'object' &&
       error !== null &&

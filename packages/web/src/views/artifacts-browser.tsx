@@ -4,9 +4,31 @@ import { Loading } from '../components';
 import { formatBytes } from '../format';
 import type { FileInfo } from '../types';
 import { useLoad } from '../use-load';
+import { ArtifactPreview } from './artifact-preview';
+import { RegisterModelForm } from './registry-actions';
+
+interface Selection {
+  path: string;
+  size?: number;
+}
+
+const folderOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '');
 
 /** One folder of a run's artifacts; sub-folders open in place and load when opened. */
-function Folder({ runId, path }: { runId: string; path: string }) {
+function Folder({
+  runId,
+  path,
+  selected,
+  onSelect,
+  onRegister,
+}: {
+  runId: string;
+  path: string;
+  selected: string | undefined;
+  onSelect: (file: Selection) => void;
+  /** Opens the register form for a folder holding an MLmodel file (absent: registering is not offered). */
+  onRegister?: (mlmodel: Selection) => void;
+}) {
   const listing = useLoad(`${runId}|${path}`, () =>
     get<{ files?: FileInfo[] }>('artifacts/list', { run_id: runId, ...(path ? { path } : {}) }),
   );
@@ -24,8 +46,21 @@ function Folder({ runId, path }: { runId: string; path: string }) {
           (a, b) => Number(b.is_dir) - Number(a.is_dir) || a.path.localeCompare(b.path),
         );
         if (files.length === 0) return <p className="muted">{path ? 'Empty folder' : 'No artifacts'}</p>;
+        const mlmodel = files.find((f) => !f.is_dir && f.path.split('/').pop() === 'MLmodel');
         return (
           <ul className="tree">
+            {mlmodel && onRegister && (
+              <li className="model-folder">
+                <span className="badge">MLflow model</span>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => onRegister({ path: mlmodel.path, size: mlmodel.file_size })}
+                >
+                  Register model
+                </button>
+              </li>
+            )}
             {files.map((f) => {
               const name = f.path.split('/').pop();
               return (
@@ -35,11 +70,30 @@ function Folder({ runId, path }: { runId: string; path: string }) {
                       <button className="link" onClick={() => flip(f.path)} aria-expanded={open.has(f.path)}>
                         {open.has(f.path) ? '▾' : '▸'} {name}/
                       </button>
-                      {open.has(f.path) && <Folder runId={runId} path={f.path} />}
+                      {open.has(f.path) && (
+                        <Folder
+                          runId={runId}
+                          path={f.path}
+                          selected={selected}
+                          onSelect={onSelect}
+                          onRegister={onRegister}
+                        />
+                      )}
                     </>
                   ) : (
                     <>
-                      <a href={artifactUrl(runId, f.path)} download={name}>
+                      {/* A link to the file (open or save it from the context menu); a click previews it. */}
+                      <a
+                        href={artifactUrl(runId, f.path)}
+                        download={name}
+                        className={selected === f.path ? 'selected' : ''}
+                        aria-current={selected === f.path ? 'true' : undefined}
+                        onClick={(e) => {
+                          if (e.ctrlKey || e.metaKey || e.shiftKey) return;
+                          e.preventDefault();
+                          onSelect({ path: f.path, size: f.file_size });
+                        }}
+                      >
                         {name}
                       </a>{' '}
                       <span className="muted">{formatBytes(f.file_size)}</span>
@@ -55,12 +109,67 @@ function Folder({ runId, path }: { runId: string; path: string }) {
   );
 }
 
-/** A run's artifact tree with download links (`get-artifact?path=&run_id=`). */
-export function ArtifactsBrowser({ runId }: { runId: string }) {
+/**
+ * A run's artifact tree (`artifacts/list`) beside a preview of the file picked in it; files download
+ * through `get-artifact?path=&run_id=`. Folders holding an MLmodel file can be registered as a model.
+ */
+export function ArtifactsBrowser({ runId, artifactUri }: { runId: string; artifactUri?: string }) {
+  const [selected, setSelected] = useState<Selection>();
+  const [registering, setRegistering] = useState<string>();
+  const select = (file: Selection) => {
+    setSelected(file);
+    setRegistering(undefined);
+  };
+  const registerable = selected?.path.split('/').pop() === 'MLmodel' && artifactUri;
+  const modelFolder = selected ? folderOf(selected.path) : '';
   return (
     <section className="card" data-testid="artifacts">
       <h2>Artifacts</h2>
-      <Folder runId={runId} path="" />
+      <div className="artifacts-layout">
+        <div className="artifacts-tree">
+          <Folder
+            runId={runId}
+            path=""
+            selected={selected?.path}
+            onSelect={select}
+            onRegister={
+              artifactUri
+                ? (mlmodel) => {
+                    setSelected(mlmodel);
+                    setRegistering(folderOf(mlmodel.path));
+                  }
+                : undefined
+            }
+          />
+        </div>
+        {selected ? (
+          <ArtifactPreview
+            key={selected.path}
+            runId={runId}
+            path={selected.path}
+            size={selected.size}
+            actions={
+              registerable &&
+              (registering === modelFolder ? (
+                <RegisterModelForm
+                  runId={runId}
+                  artifactUri={artifactUri}
+                  path={modelFolder}
+                  onClose={() => setRegistering(undefined)}
+                />
+              ) : (
+                <p>
+                  <button type="button" onClick={() => setRegistering(modelFolder)}>
+                    Register model
+                  </button>
+                </p>
+              ))
+            }
+          />
+        ) : (
+          <p className="muted preview-empty">Select a file to preview it.</p>
+        )}
+      </div>
     </section>
   );
 }

@@ -1,9 +1,12 @@
 import { get } from '../api';
-import { KeyValueTable, Loading } from '../components';
+import { send } from '../api-registry';
+import { Loading } from '../components';
 import { formatTime } from '../format';
 import { href } from '../router';
 import type { ModelVersion, RegisteredModel } from '../types';
 import { useLoad } from '../use-load';
+import { useRefresh } from '../use-refresh';
+import { MarkdownEditor, TagEditor } from './editors';
 import { quoteLiteral } from './experiments-list';
 
 async function load(name: string): Promise<{ model: RegisteredModel; versions: ModelVersion[] }> {
@@ -33,9 +36,10 @@ export function aliasesOf(version: ModelVersion, model?: RegisteredModel): strin
   return [...names].sort();
 }
 
-/** One registered model: description, tags and its versions. */
+/** One registered model: description and tags (both editable) and its versions. */
 export function ModelPage({ name }: { name: string }) {
   const loaded = useLoad(name, () => load(name));
+  const current = useRefresh(loaded, () => load(name));
   return (
     <div className="page">
       <div className="crumbs">
@@ -44,21 +48,24 @@ export function ModelPage({ name }: { name: string }) {
       <h1>{name}</h1>
       <Loading loading={loaded.loading} error={loaded.error}>
         {() => {
-          const { model, versions } = loaded.data!;
+          const { model, versions } = current.data!;
           return (
             <>
-              <section className="card">
-                <h2>Description</h2>
-                {model.description ? (
-                  <p className="pre">{model.description}</p>
-                ) : (
-                  <p className="muted">None</p>
-                )}
-                <p className="muted">
-                  Created {formatTime(model.creation_timestamp)} · last modified{' '}
-                  {formatTime(model.last_updated_timestamp)}
-                </p>
-              </section>
+              <MarkdownEditor
+                title="Description"
+                testId="model-description"
+                value={model.description ?? ''}
+                onSave={async (description) => {
+                  await send('PATCH', 'registered-models/update', { name, description });
+                  await current.refresh();
+                }}
+                footer={
+                  <p className="muted">
+                    Created {formatTime(model.creation_timestamp)} · last modified{' '}
+                    {formatTime(model.last_updated_timestamp)}
+                  </p>
+                }
+              />
               <section className="card">
                 <h2>
                   Versions <span className="count">{versions.length}</span>
@@ -96,7 +103,18 @@ export function ModelPage({ name }: { name: string }) {
                   </tbody>
                 </table>
               </section>
-              <KeyValueTable title="Tags" rows={model.tags ?? []} />
+              <TagEditor
+                testId="model-tags"
+                tags={model.tags ?? []}
+                onSet={async (key, value) => {
+                  await send('POST', 'registered-models/set-tag', { name, key, value });
+                  await current.refresh();
+                }}
+                onDelete={async (key) => {
+                  await send('DELETE', 'registered-models/delete-tag', { name, key });
+                  await current.refresh();
+                }}
+              />
             </>
           );
         }}

@@ -1,37 +1,94 @@
 import type { ReactNode } from 'react';
-import { artifactUrl, get } from '../api';
-import { KeyValueTable, Loading } from '../components';
+import { get } from '../api';
+import { modelFileUrl, send } from '../api-registry';
+import { signatureBlock, summarizeMlModel } from '../artifact-formats';
+import type { MlModelSummary } from '../artifact-formats';
+import { Loading } from '../components';
 import { formatTime } from '../format';
 import { href } from '../router';
-import type { ModelVersion } from '../types';
+import type { ModelVersion, RegisteredModel } from '../types';
 import { useLoad } from '../use-load';
+import { useRefresh } from '../use-refresh';
+import { MlModelView } from './artifact-preview';
+import { MarkdownEditor, TagEditor } from './editors';
 import { aliasesOf } from './model-page';
+import { AliasEditor, StageEditor } from './registry-actions';
 
-/**
- * The `signature:` block of the version's MLmodel, as YAML text, when the source is a run-relative
- * `runs:/<run>/<path>` URI; undefined when there is none or it cannot be read.
- */
-async function signatureOf(version: ModelVersion): Promise<string | undefined> {
-  const match = /^runs:\/([^/]+)\/(.+?)\/?$/.exec(version.source ?? '');
-  if (!match) return undefined;
-  const response = await fetch(artifactUrl(match[1]!, `${match[2]}/MLmodel`));
-  if (!response.ok) return undefined;
-  const lines = (await response.text()).split('\n');
-  const start = lines.findIndex((l) => l.startsWith('signature:'));
-  if (start === -1) return undefined;
-  const end = lines.findIndex((l, i) => i > start && l !== '' && !/^\s/.test(l));
-  return lines.slice(start + 1, end === -1 ? undefined : end).join('\n');
+interface ModelFile {
+  /** Where it was read from: the version's download URI, or its source. */
+  location: string;
+  text: string;
+  summary?: MlModelSummary;
 }
 
-/** One model version: source, run, logged model, stage, aliases, tags and signature. */
-export function ModelVersionPage({ name, version }: { name: string; version: string }) {
-  const loaded = useLoad(`${name}|${version}`, async () => {
-    const { model_version: mv } = await get<{ model_version: ModelVersion }>('model-versions/get', {
-      name,
-      version,
+/**
+ * The version's MLmodel file, read from its download URI (`model-versions/get-download-uri`: the run's
+ * or the logged model's artifact location, through the server's artifact proxy) or else from its
+ * source; undefined when neither is reachable from the browser.
+ */
+async function modelFileOf(mv: ModelVersion): Promise<ModelFile | undefined> {
+  const locations: string[] = [];
+  try {
+    const { artifact_uri } = await get<{ artifact_uri: string }>('model-versions/get-download-uri', {
+      name: mv.name,
+      version: mv.version,
     });
-    return { mv, signature: await signatureOf(mv).catch(() => undefined) };
-  });
+    if (artifact_uri) locations.push(artifact_uri);
+  } catch {
+    // No download URI: fall back to the source.
+  }
+  if (mv.source && !locations.includes(mv.source)) locations.push(mv.source);
+  for (const location of locations) {
+    const url = modelFileUrl(location, 'MLmodel');
+    if (!url) continue;
+    const response = await fetch(url).catch(() => undefined);
+    if (!response?.ok) continue;
+    const text = await response.text();
+    try {
+      return { location, text, summary: summarizeMlModel(text) };
+    } catch {
+      return { location, text };
+    }
+  }
+  return undefined;
+}
+
+async function load(name: string, version: string) {
+  const [{ model_version: mv }, { registered_model: model }] = await Promise.all([
+    get<{ model_version: ModelVersion }>('model-versions/get', { name, version }),
+    get<{ registered_model: RegisteredModel }>('registered-models/get', { name }),
+  ]);
+  return { mv, model };
+}
+
+/** The version's model: flavors, signature, run and logged model, as its MLmodel file says. */
+function ModelFileCard({ mv }: { mv: ModelVersion }) {
+  const file = useLoad(`${mv.name}|${mv.version}|${mv.source}`, () => modelFileOf(mv));
+  if (file.loading || file.error || !file.data) return null;
+  const { summary, text, location } = file.data;
+  const signature = signatureBlock(text);
+  return (
+    <section className="card" data-testid="model-file">
+      <h2>Model</h2>
+      <p className="muted mono">{location}/MLmodel</p>
+      {summary && <MlModelView summary={summary} />}
+      {signature !== undefined && (
+        <>
+          <h3>Signature as written</h3>
+          <pre className="text-preview">{signature}</pre>
+        </>
+      )}
+    </section>
+  );
+}
+
+/**
+ * One model version: stage (transition), aliases (set, move, delete), description and tags (editable),
+ * source, run, logged model, and the model's flavors and signature.
+ */
+export function ModelVersionPage({ name, version }: { name: string; version: string }) {
+  const loaded = useLoad(`${name}|${version}`, () => load(name, version));
+  const current = useRefresh(loaded, () => load(name, version));
   return (
     <div className="page">
       <div className="crumbs">
@@ -42,14 +99,26 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
       </h1>
       <Loading loading={loaded.loading} error={loaded.error}>
         {() => {
-          const { mv, signature } = loaded.data!;
+          const { mv, model } = current.data!;
           const rows: [string, ReactNode][] = [
-            ['Stage', mv.current_stage ?? ''],
+            [
+              'Stage',
+              <StageEditor
+                name={name}
+                version={version}
+                stage={mv.current_stage ?? 'None'}
+                onChanged={current.refresh}
+              />,
+            ],
             [
               'Aliases',
-              aliasesOf(mv)
-                .map((a) => `@${a}`)
-                .join(', '),
+              <AliasEditor
+                name={name}
+                version={version}
+                aliases={aliasesOf(mv, model)}
+                modelAliases={model.aliases ?? []}
+                onChanged={current.refresh}
+              />,
             ],
             ['Status', mv.status ?? ''],
             ['Source', <span className="mono">{mv.source}</span>],
@@ -57,7 +126,6 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
             ['Logged model', mv.model_id ? <span className="mono">{mv.model_id}</span> : ''],
             ['Created', formatTime(mv.creation_timestamp)],
             ['Last modified', formatTime(mv.last_updated_timestamp)],
-            ['Description', mv.description ?? ''],
           ];
           return (
             <>
@@ -75,13 +143,28 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
                   </tbody>
                 </table>
               </section>
-              <KeyValueTable title="Tags" rows={mv.tags ?? []} />
-              {signature !== undefined && (
-                <section className="card">
-                  <h2>Signature</h2>
-                  <pre>{signature}</pre>
-                </section>
-              )}
+              <MarkdownEditor
+                title="Description"
+                testId="version-description"
+                value={mv.description ?? ''}
+                onSave={async (description) => {
+                  await send('PATCH', 'model-versions/update', { name, version, description });
+                  await current.refresh();
+                }}
+              />
+              <TagEditor
+                testId="version-tags"
+                tags={mv.tags ?? []}
+                onSet={async (key, value) => {
+                  await send('POST', 'model-versions/set-tag', { name, version, key, value });
+                  await current.refresh();
+                }}
+                onDelete={async (key) => {
+                  await send('DELETE', 'model-versions/delete-tag', { name, version, key });
+                  await current.refresh();
+                }}
+              />
+              <ModelFileCard mv={mv} />
             </>
           );
         }}

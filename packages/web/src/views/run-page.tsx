@@ -1,12 +1,15 @@
 import type { ReactNode } from 'react';
 import { get } from '../api';
-import { KeyValueTable, Loading, visibleTags } from '../components';
+import { KeyValueTable, Loading } from '../components';
 import { formatDuration, formatNumber, formatTime, tagValue } from '../format';
 import { href } from '../router';
 import type { Run } from '../types';
-import { useLoad } from '../use-load';
+import { isLive } from '../live';
+import { useLiveLoad } from '../use-live-load';
+import { useRefresh } from '../use-refresh';
 import { ArtifactsBrowser } from './artifacts-browser';
 import { MetricChart } from './metric-chart';
+import { RunDescription, RunTags, RunTitle } from './run-editing';
 
 function Overview({ run }: { run: Run }) {
   const tags = run.data.tags;
@@ -65,14 +68,24 @@ function Overview({ run }: { run: Run }) {
   );
 }
 
-/** One run: overview, params, metrics with a chart per key, tags and the artifact tree. */
+/**
+ * One run: name and markdown description (editable), overview, params, metrics with a chart per key,
+ * tags (editable) and the artifact tree with previews.
+ */
 export function RunPage({ runId }: { runId: string }) {
-  const loaded = useLoad(runId, () => get<{ run: Run }>('runs/get', { run_id: runId }));
+  // A RUNNING run reloads in the background every few seconds while the page is visible.
+  const loaded = useLiveLoad(
+    runId,
+    () => get<{ run: Run }>('runs/get', { run_id: runId }),
+    (data) => isLive(data.run.info.status),
+  );
+  // After an edit (name, description, tags) the run is fetched again quietly, keeping the page's state.
+  const current = useRefresh(loaded, () => get<{ run: Run }>('runs/get', { run_id: runId }));
   return (
     <div className="page">
       <Loading loading={loaded.loading} error={loaded.error}>
         {() => {
-          const run = loaded.data!.run;
+          const run = current.data!.run;
           const metrics = [...(run.data.metrics ?? [])].sort((a, b) => a.key.localeCompare(b.key));
           const params = [...(run.data.params ?? [])].sort((a, b) => a.key.localeCompare(b.key));
           return (
@@ -82,7 +95,8 @@ export function RunPage({ runId }: { runId: string }) {
                 <a href={href('experiments', run.info.experiment_id)}>Experiment {run.info.experiment_id}</a>{' '}
                 /
               </div>
-              <h1>{run.info.run_name ?? run.info.run_id}</h1>
+              <RunTitle run={run} onChanged={current.refresh} />
+              <RunDescription run={run} onChanged={current.refresh} />
               <div className="columns">
                 <Overview run={run} />
                 <KeyValueTable title="Parameters" rows={params} testId="params" />
@@ -117,14 +131,20 @@ export function RunPage({ runId }: { runId: string }) {
                     </table>
                     <div className="charts">
                       {metrics.map((m) => (
-                        <MetricChart key={m.key} runId={run.info.run_id} metricKey={m.key} />
+                        <MetricChart
+                          key={m.key}
+                          runId={run.info.run_id}
+                          metricKey={m.key}
+                          runStart={run.info.start_time}
+                          version={`${m.step}|${m.timestamp}|${m.value}`}
+                        />
                       ))}
                     </div>
                   </>
                 )}
               </section>
-              <KeyValueTable title="Tags" rows={visibleTags(run.data.tags)} testId="tags" />
-              <ArtifactsBrowser runId={run.info.run_id} />
+              <RunTags run={run} onChanged={current.refresh} />
+              <ArtifactsBrowser runId={run.info.run_id} artifactUri={run.info.artifact_uri} />
             </>
           );
         }}

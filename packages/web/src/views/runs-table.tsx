@@ -4,8 +4,10 @@ import { post } from '../api';
 import { ErrorBox } from '../components';
 import { href, setQuery, useRoute } from '../router';
 import { ColumnChooser } from './column-chooser';
+import { compareHref } from './compare-url';
 import { ATTRIBUTE_COLUMNS, columnFor } from './runs-columns';
 import type { Column } from './runs-columns';
+import { useLiveRuns } from './use-live-runs';
 import { useRunPages } from './use-run-pages';
 
 const ROW_HEIGHT = 32;
@@ -32,6 +34,8 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
   const sortColumn = columnFor(sortId);
   const orderBy = sortColumn?.orderKey ? [`${sortColumn.orderKey} ${direction}`] : [];
   const pages = useRunPages({ experimentId, filter, orderBy, viewType: VIEW_TYPES[view]! });
+  // RUNNING runs among the loaded ones are refreshed in place every few seconds.
+  const liveRuns = useLiveRuns(experimentId, pages.runs);
 
   const [draft, setDraft] = useState(filter);
   useEffect(() => setDraft(filter), [filter]);
@@ -105,6 +109,17 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
           {pages.runs.length}
           {pages.hasMore ? '+' : ''} runs{selected.size ? ` · ${selected.size} selected` : ''}
         </span>
+        <button
+          type="button"
+          disabled={selected.size < 2}
+          title="Compare the selected runs"
+          onClick={() => {
+            const ids = pages.runs.map((r) => r.info.run_id).filter((id) => selected.has(id));
+            window.location.hash = compareHref(ids, [experimentId]);
+          }}
+        >
+          Compare ({selected.size})
+        </button>
         {view === 'active' ? (
           <button type="button" disabled={!selected.size} onClick={() => void changeSelected('runs/delete')}>
             Delete selected
@@ -144,7 +159,7 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
         </div>
         <div style={{ height: virtualizer.getTotalSize(), width, position: 'relative' }}>
           {items.map((item) => {
-            const run = pages.runs[item.index]!;
+            const run = liveRuns[item.index]!;
             return (
               <div
                 key={run.info.run_id}
