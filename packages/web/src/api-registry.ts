@@ -1,38 +1,5 @@
 import { ApiError, appBase, artifactUrl } from './api';
 
-/**
- * Writes through the MLflow REST API (`ajax-api/2.0/mlflow/<path>`, relative to the app) with a JSON
- * body, for the methods `api.ts` does not cover (PATCH and DELETE, whose fields MLflow reads from the
- * body) as well as POST. Server errors become ApiError with the server's message.
- */
-export async function send<T = Record<string, never>>(
-  method: 'POST' | 'PATCH' | 'DELETE',
-  path: string,
-  body: Record<string, unknown>,
-): Promise<T> {
-  const response = await fetch(`${appBase()}ajax-api/2.0/mlflow/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  let json: unknown = {};
-  try {
-    json = text ? JSON.parse(text) : {};
-  } catch {
-    json = { message: text };
-  }
-  if (!response.ok) {
-    const error = json as { error_code?: string; message?: string };
-    throw new ApiError(
-      error.message ?? `${response.status} ${response.statusText}`,
-      error.error_code ?? 'INTERNAL_ERROR',
-      response.status,
-    );
-  }
-  return json as T;
-}
-
 /** The URL of a file under the server's artifact proxy (`mlflow-artifacts:/<key>`), relative to the app. */
 export function proxyArtifactUrl(key: string): string {
   const encoded = key

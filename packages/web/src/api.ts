@@ -31,7 +31,7 @@ function queryString(query: Query): string {
 }
 
 async function call<T>(
-  method: 'GET' | 'POST' | 'PATCH',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   query: Query,
   body?: unknown,
@@ -65,6 +65,16 @@ export const get = <T>(path: string, query: Query = {}): Promise<T> => call<T>('
 
 /** `POST ajax-api/2.0/mlflow/<path>` with a JSON body. */
 export const post = <T>(path: string, body: unknown): Promise<T> => call<T>('POST', path, {}, body);
+
+/**
+ * A write with a JSON body, for PATCH and DELETE too (MLflow reads their fields from the body).
+ * Server errors become ApiError with the server's message.
+ */
+export const send = <T = Record<string, never>>(
+  method: 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body: Record<string, unknown>,
+): Promise<T> => call<T>(method, path, {}, body);
 
 /** The URL that downloads one run artifact (relative to the app). */
 export function artifactUrl(runId: string, path: string): string {

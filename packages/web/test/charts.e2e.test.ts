@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, Response } from 'playwright-core';
-import { startServer } from '@ferry/server';
 import type { RunningServer } from '@ferry/server';
-import { builtUi, launchChromium, restClient } from './e2e-support.js';
+import { startUiServer, launchChromium, restClient } from './e2e-support.js';
 
 type Series = { run_id: string; total_points: number; downsampled: boolean; points: unknown[] };
 
@@ -44,16 +41,7 @@ describe('metric charts in Chromium: downsampling, x axes and live runs', () => 
       });
 
   beforeAll(async () => {
-    const uiRoot = builtUi();
-    dir = await mkdtemp(join(tmpdir(), 'ferry-web-charts-'));
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      backendStoreUri: `sqlite:///${join(dir, 'ferry.db')}`,
-      artifactsDestination: join(dir, 'artifacts'),
-      serveArtifacts: true,
-      uiRoot,
-    });
+    ({ dir, server } = await startUiServer('ferry-web-charts-'));
     const call = restClient(server.url);
     api = (path, body) => call('POST', `/api/2.0/mlflow/${path}`, body);
     experimentId = ((await api('experiments/create', { name: 'charts' })) as { experiment_id: string })

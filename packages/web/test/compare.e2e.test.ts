@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer } from '@ferry/server';
 import type { RunningServer } from '@ferry/server';
-import { builtUi, launchChromium, restClient, screenshot } from './e2e-support.js';
+import { startUiServer, launchChromium, restClient, screenshot } from './e2e-support.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'];
@@ -39,16 +36,7 @@ describe('compare view in Chromium against a real ferry server', () => {
     ).run.info.run_id;
 
   beforeAll(async () => {
-    const uiRoot = builtUi();
-    dir = await mkdtemp(join(tmpdir(), 'ferry-web-compare-'));
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      backendStoreUri: `sqlite:///${join(dir, 'ferry.db')}`,
-      artifactsDestination: join(dir, 'artifacts'),
-      serveArtifacts: true,
-      uiRoot,
-    });
+    ({ dir, server } = await startUiServer('ferry-web-compare-'));
     const call = restClient(server.url);
     api = (path, body) => call('POST', `/api/2.0/mlflow/${path}`, body);
 

@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { startServer } from '@ferry/server';
+import type { RunningServer } from '@ferry/server';
 
 const WEB = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = join(WEB, '..', '..');
@@ -86,4 +89,22 @@ export function restClient(baseUrl: string) {
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return (text ? JSON.parse(text) : {}) as T;
   };
+}
+
+/**
+ * A real `ferry server` on a fresh SQLite database in a new temporary folder (removed by the caller),
+ * serving artifacts and the built UI, on a free port.
+ */
+export async function startUiServer(prefix: string): Promise<{ dir: string; server: RunningServer }> {
+  const uiRoot = builtUi();
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    backendStoreUri: `sqlite:///${join(dir, 'ferry.db')}`,
+    artifactsDestination: join(dir, 'artifacts'),
+    serveArtifacts: true,
+    uiRoot,
+  });
+  return { dir, server };
 }

@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer } from '@ferry/server';
 import type { RunningServer } from '@ferry/server';
-import { builtUi, launchChromium, restClient, screenshot } from './e2e-support.js';
+import { startUiServer, launchChromium, restClient, screenshot } from './e2e-support.js';
 
 const MLMODEL = `artifact_path: model
 flavors:
@@ -79,16 +76,7 @@ describe('model registry in Chromium: a model registered and aliased through the
   };
 
   beforeAll(async () => {
-    const uiRoot = builtUi();
-    dir = await mkdtemp(join(tmpdir(), 'ferry-web-registry-e2e-'));
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      backendStoreUri: `sqlite:///${join(dir, 'ferry.db')}`,
-      artifactsDestination: join(dir, 'artifacts'),
-      serveArtifacts: true,
-      uiRoot,
-    });
+    ({ dir, server } = await startUiServer('ferry-web-registry-e2e-'));
     call = restClient(server.url);
     experimentId = (await api<{ experiment_id: string }>('experiments/create', { name: 'churn' }))
       .experiment_id;

@@ -1,5 +1,4 @@
-import { get } from '../api';
-import { send } from '../api-registry';
+import { get, send } from '../api';
 import { Loading } from '../components';
 import { formatTime } from '../format';
 import { href } from '../router';

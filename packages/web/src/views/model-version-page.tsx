@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
-import { get } from '../api';
-import { modelFileUrl, send } from '../api-registry';
+import { get, send } from '../api';
+import { modelFileUrl } from '../api-registry';
 import { signatureBlock, summarizeMlModel } from '../artifact-formats';
 import type { MlModelSummary } from '../artifact-formats';
 import { Loading } from '../components';

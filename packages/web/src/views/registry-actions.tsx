@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
-import { ApiError, get, post } from '../api';
-import { send } from '../api-registry';
+import { ApiError, get, post, send } from '../api';
 import { ErrorBox } from '../components';
 import { href } from '../router';
 import type { ModelVersion, RegisteredModel } from '../types';
