@@ -1,13 +1,11 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalArtifactStore } from '@ferry/artifacts';
 import { FerryError } from '@ferry/core';
 import { parseModelConfig, tensor, tensorToNested, tensors } from '@ferry/models';
 import type { ModelOutput, TensorMap } from '@ferry/models';
-import { createApp } from '@ferry/server';
-import { SqlTrackingStore, sqlStores, sqliteAdapter } from '@ferry/store';
+import type { SqlTrackingStore } from '@ferry/store';
+import { openTestServer } from './helpers/test-server.js';
 import { TrackingSession, downloadArtifactUri } from '../src/index.js';
 import { fixtureFiles } from '../../models/test/helpers/fixtures.js';
 import { linear, linearOnnxModel } from '../../models/test/helpers/onnx-linear.js';
@@ -17,16 +15,8 @@ let store: SqlTrackingStore;
 let session: TrackingSession;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ferry-sdk-models-'));
-  store = new SqlTrackingStore({
-    adapter: sqliteAdapter(join(dir, 'f.db')),
-    defaultArtifactRoot: 'mlflow-artifacts:/',
-  });
-  await store.open();
-  const app = createApp(
-    { ...sqlStores(store), artifactProxy: new LocalArtifactStore({ root: join(dir, 'served') }) },
-    { log: () => {} },
-  );
+  let app: Awaited<ReturnType<typeof openTestServer>>['app'];
+  ({ dir, store, app } = await openTestServer('ferry-sdk-models-'));
   session = new TrackingSession({
     trackingUri: 'http://ferry.test',
     fetch: (r) => app.fetch(r),

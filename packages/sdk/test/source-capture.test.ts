@@ -1,11 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalArtifactStore } from '@ferry/artifacts';
-import { createApp } from '@ferry/server';
-import { SqlTrackingStore, sqlStores, sqliteAdapter } from '@ferry/store';
+import type { SqlTrackingStore } from '@ferry/store';
+import { openTestServer } from './helpers/test-server.js';
 import { TrackingSession } from '../src/index.js';
 
 let dir: string;
@@ -19,16 +17,8 @@ const git = (cwd: string, ...args: string[]) =>
   });
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ferry-sdk-source-'));
-  store = new SqlTrackingStore({
-    adapter: sqliteAdapter(join(dir, 'f.db')),
-    defaultArtifactRoot: 'mlflow-artifacts:/',
-  });
-  await store.open();
-  const app = createApp(
-    { ...sqlStores(store), artifactProxy: new LocalArtifactStore({ root: join(dir, 'served') }) },
-    { log: () => {} },
-  );
+  let app: Awaited<ReturnType<typeof openTestServer>>['app'];
+  ({ dir, store, app } = await openTestServer('ferry-sdk-source-'));
   session = (entryPoint, captureSource = true) =>
     new TrackingSession({
       trackingUri: 'http://ferry.test',
