@@ -17,13 +17,17 @@ export async function migrateToLatest(
   db: Kysely<unknown>,
   adapter: DialectAdapter,
 ): Promise<MigrationOutcome> {
-  const migrator = new Migrator({
+  const { error, results } = await ferryMigrator(db, adapter).migrateToLatest();
+  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return error === undefined ? { applied } : { applied, error };
+}
+
+/** Kysely's migrator over Ferry's migrations and bookkeeping tables (tests also step it to one version). */
+export function ferryMigrator(db: Kysely<unknown>, adapter: DialectAdapter): Migrator {
+  return new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(allMigrations(adapter)) },
     migrationTableName: 'ferry_migrations',
     migrationLockTableName: 'ferry_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
-  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  return error === undefined ? { applied } : { applied, error };
 }

@@ -33,6 +33,27 @@ export interface CreateModelVersionInput {
   modelId?: string;
 }
 
+export type ModelVersionEventKind = 'created' | 'stage_transition' | 'alias_set' | 'alias_removed';
+
+/**
+ * One change to a model version, in the wire's snake_case: `created` (to_stage `None`),
+ * `stage_transition` (from_stage → to_stage), `alias_set` / `alias_removed` (alias). `user_id` is
+ * present only when the change came with one. Ferry's extension; MLflow keeps no such history.
+ */
+export interface ModelVersionEvent {
+  /** Increasing in the order the changes were made. */
+  id: string;
+  /** The model's current name, also for events from before a rename. */
+  name: string;
+  version: string;
+  kind: ModelVersionEventKind;
+  from_stage?: ModelVersionStage;
+  to_stage?: ModelVersionStage;
+  alias?: string;
+  user_id?: string;
+  timestamp: number;
+}
+
 export interface SearchRegistryInput {
   filter?: Filter;
   maxResults: number;
@@ -78,6 +99,12 @@ export interface RegistryStore {
   deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
   /** `latest` (any case) resolves to the highest version. */
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
+
+  /**
+   * The version's events, newest first. RESOURCE_DOES_NOT_EXIST for an unknown model or version; the
+   * history goes when the version is deleted and follows the model through renames.
+   */
+  getModelVersionHistory(name: string, version: number): Promise<ModelVersionEvent[]>;
 }
 
 export interface CreateLoggedModelInput {

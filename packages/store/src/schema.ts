@@ -37,6 +37,10 @@ export interface Database {
     step: number;
     value: number;
     is_nan: number;
+    /** Points sent to the series, duplicates included: tells when it becomes long enough to summarise. */
+    points_sent: Generated<number>;
+    /** 0: not summarised (short); 1: summarised in metric_rollups; 2: not yet looked at (predates them). */
+    rollup_state: Generated<number>;
   };
   /**
    * Append-only history, kept narrow (no run id or key per row) because reads return up to millions of
@@ -49,6 +53,34 @@ export interface Database {
     step: number;
     value: number;
     is_nan: number;
+  };
+  /**
+   * Summary of the points of one series whose x (step or timestamp, per `axis`) falls in one bucket of
+   * one level's width (see sql/metric-rollups.ts): the count, the first and last points along x, the
+   * least and greatest non-NaN values, and one NaN point. `y` is each point's other coordinate.
+   */
+  metric_rollups: {
+    series_id: number;
+    axis: number;
+    level: number;
+    bucket: number;
+    count: number;
+    first_x: number;
+    first_y: number;
+    first_value: number;
+    first_nan: number;
+    last_x: number;
+    last_y: number;
+    last_value: number;
+    last_nan: number;
+    min_x: number | null;
+    min_y: number | null;
+    min_value: number | null;
+    max_x: number | null;
+    max_y: number | null;
+    max_value: number | null;
+    nan_x: number | null;
+    nan_y: number | null;
   };
   datasets: {
     dataset_uuid: string;
@@ -92,6 +124,18 @@ export interface Database {
   };
   model_version_tags: { model_id: number; version: number; key: string; value: string };
   registered_model_aliases: { model_id: number; alias: string; version: number };
+  /** What happened to a model version, oldest first by event_id (migration 0005-registry-history). */
+  model_version_events: {
+    event_id: Generated<number>;
+    model_id: number;
+    version: number;
+    kind: string;
+    from_stage: string | null;
+    to_stage: string | null;
+    alias: string | null;
+    user_id: string | null;
+    timestamp: number;
+  };
   logged_models: {
     model_id: string;
     experiment_id: number;

@@ -2,12 +2,14 @@ import type { ModelVersion, ModelVersionStage, Page, RegisteredModel, Tag } from
 import type {
   CreateModelVersionInput,
   CreateRegisteredModelInput,
+  ModelVersionEvent,
   RegistryStore,
   SearchRegistryInput,
 } from './registry-store.js';
 import type { SqlTrackingStore } from './sql-tracking-store.js';
 import type { StoreContext } from './sql/context.js';
 import * as aliases from './sql/registry/aliases.js';
+import { getModelVersionHistory } from './sql/registry/history.js';
 import * as versions from './sql/registry/model-versions.js';
 import * as models from './sql/registry/registered-models.js';
 import { searchModelVersions, searchRegisteredModels } from './sql/registry/search.js';
@@ -73,4 +75,6 @@ export class SqlRegistryStore implements RegistryStore {
     aliases.deleteRegisteredModelAlias(this.ctx, name, alias);
   getModelVersionByAlias = (name: string, alias: string): Promise<ModelVersion> =>
     aliases.getModelVersionByAlias(this.ctx, name, alias);
+  getModelVersionHistory = (name: string, version: number): Promise<ModelVersionEvent[]> =>
+    getModelVersionHistory(this.ctx, name, version);
 }

@@ -79,7 +79,13 @@ async function createSqliteDatabase(): Promise<TestDatabase> {
     async query(sqlText) {
       const db = new Sqlite(file);
       try {
-        return db.prepare(sqlText).all() as Record<string, unknown>[];
+        const statement = db.prepare(sqlText);
+        // Statements that return no rows (DELETE, INSERT) must be run, not read.
+        if (!statement.reader) {
+          statement.run();
+          return [];
+        }
+        return statement.all() as Record<string, unknown>[];
       } finally {
         db.close();
       }

@@ -55,10 +55,12 @@ describe.each(BACKENDS)('TrackingStore conformance on $name', (backend) => {
         );
         expect(Number(rows[0]?.n), table).toBe(0);
       }
-      const orphans = await opened.database.query(
-        'select count(*) as n from metrics where series_id not in (select series_id from latest_metrics)',
-      );
-      expect(Number(orphans[0]?.n)).toBe(0);
+      for (const table of ['metrics', 'metric_rollups']) {
+        const orphans = await opened.database.query(
+          `select count(*) as n from ${table} where series_id not in (select series_id from latest_metrics)`,
+        );
+        expect(Number(orphans[0]?.n), table).toBe(0);
+      }
     });
 
     it('refuses to purge a run that is not deleted, and purges nothing of the request then', async () => {

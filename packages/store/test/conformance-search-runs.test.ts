@@ -355,6 +355,50 @@ describe.each(BACKENDS)('TrackingStore conformance on $name', (backend) => {
       expect(ids).toEqual([...ids].sort().reverse());
     });
 
+    it('orders by the duration extension, with runs that have not ended last in both directions', async () => {
+      // run-a and Run-C both lasted 500 ms: the start_time DESC tie-breaker puts Run-C first.
+      expect(await orderedBy(order('attribute', 'duration', true))).toEqual([
+        'Run-C',
+        'run-a',
+        'other',
+        'run-b',
+      ]);
+      const timed = await store.createExperiment({ name: 'timed' });
+      const lasting: Record<string, number> = { short: 10, long: 9000, middle: 300 };
+      const names = new Map<string, string>();
+      for (const [name, ms] of Object.entries(lasting)) {
+        const id = await runId(timed, { runName: name, startTime: 10_000 + ms });
+        await store.updateRun(id, { status: 'FINISHED', endTime: 10_000 + 2 * ms });
+        names.set(id, name);
+      }
+      names.set(await runId(timed, { runName: 'running', startTime: 50 }), 'running');
+      const byDuration = async (ascending: boolean) => {
+        const page = await store.searchRuns({
+          experimentIds: [timed],
+          maxResults: 100,
+          orderBy: [order('attribute', 'duration', ascending)],
+        });
+        return page.items.map((r) => names.get(r.info.run_id));
+      };
+      expect(await byDuration(true)).toEqual(['short', 'middle', 'long', 'running']);
+      expect(await byDuration(false)).toEqual(['long', 'middle', 'short', 'running']);
+      // Pages of one run each follow the same order.
+      const paged = await allPages(1, (pageToken) =>
+        store.searchRuns({
+          experimentIds: [timed],
+          maxResults: 1,
+          orderBy: [order('attribute', 'duration', false)],
+          ...(pageToken ? { pageToken } : {}),
+        }),
+      );
+      expect(paged.items.map((r) => names.get(r.info.run_id))).toEqual([
+        'long',
+        'middle',
+        'short',
+        'running',
+      ]);
+    });
+
     it('breaks start_time ties by run_id ascending', async () => {
       const tied = await store.createExperiment({ name: 'tied' });
       const ids = [];

@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Kysely } from 'kysely';
+import { ferryMigrator } from '../src/migrate.js';
 import { migrateToLatest } from '../src/index.js';
 import type { SqlTrackingStore } from '../src/index.js';
 import { BACKENDS, newStore } from './backends.js';
@@ -23,7 +24,13 @@ async function withDatabase(backend: Backend, fn: (database: TestDatabase) => Pr
 }
 
 /** Every migration, in order, as the store applies them. */
-const ALL_MIGRATIONS = ['0001-tracking', '0002-models', '0003-webhooks'];
+const ALL_MIGRATIONS = [
+  '0001-tracking',
+  '0002-models',
+  '0003-webhooks',
+  '0004-metric-rollups',
+  '0005-registry-history',
+];
 
 async function closeAll(stores: SqlTrackingStore[]): Promise<void> {
   await Promise.allSettled(stores.map((s) => s.close()));
@@ -92,6 +99,57 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
         expect(await appliedMigrations(database)).toEqual(ALL_MIGRATIONS);
       } finally {
         await db.destroy();
+      }
+    });
+  });
+});
+
+describe.each(BACKENDS)('upgrading a database with history on $name', (backend) => {
+  it('metric history logged before summaries existed is summarised on its first downsampled read', async () => {
+    await withDatabase(backend, async (database) => {
+      const adapter = database.adapter();
+      const db = new Kysely<unknown>({ dialect: adapter.createDialect() });
+      try {
+        expect((await ferryMigrator(db, adapter).migrateTo('0003-webhooks')).error).toBeUndefined();
+        for (const statement of [
+          `insert into experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+             values ('old', 'x', 'active', 0, 0)`,
+          `insert into runs (run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri, lifecycle_stage)
+             select 'r1', 'old run', experiment_id, 'u', 'FINISHED', 0, 'x', 'active' from experiments where name = 'old'`,
+          `insert into latest_metrics (run_uuid, key, timestamp, step, value, is_nan) values ('r1', 'loss', 0, 24999, 0, 0)`,
+          // 25,000 points of a sawtooth with one spike, written as a 0003 database held them.
+          `with recursive n(i) as (select 0 union all select i + 1 from n where i < 24999)
+             insert into metrics (series_id, timestamp, step, value, is_nan)
+             select (select series_id from latest_metrics), i * 10, i,
+                    case when i = 777 then 1000 else (i % 100) / 100.0 end, 0 from n`,
+        ]) {
+          await database.query(statement);
+        }
+      } finally {
+        await db.destroy();
+      }
+      const store = newStore(database.adapter());
+      try {
+        await store.open();
+        expect(await count(database, 'select count(*) as n from latest_metrics where rollup_state = 2')).toBe(
+          1,
+        );
+        const [series] = await store.getMetricHistoryDownsampled({
+          runIds: ['r1'],
+          key: 'loss',
+          maxPoints: 500,
+          xAxis: 'step',
+        });
+        expect(series).toMatchObject({ totalPoints: 25_000, downsampled: true });
+        expect(series!.points.length).toBeLessThanOrEqual(500);
+        expect(series!.points).toContainEqual({ step: 777, timestamp: 7770, value: 1000 });
+        expect(series!.points[0]).toEqual({ step: 0, timestamp: 0, value: 0 });
+        expect(series!.points.at(-1)).toEqual({ step: 24_999, timestamp: 249_990, value: 0.99 });
+        expect(await count(database, 'select count(*) as n from latest_metrics where rollup_state = 1')).toBe(
+          1,
+        );
+      } finally {
+        await store.close();
       }
     });
   });

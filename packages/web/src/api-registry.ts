@@ -1,4 +1,4 @@
-import { ApiError, appBase, artifactUrl } from './api';
+import { ApiError, appBase, artifactUrl, get } from './api';
 
 /** The URL of a file under the server's artifact proxy (`mlflow-artifacts:/<key>`), relative to the app. */
 export function proxyArtifactUrl(key: string): string {
@@ -68,4 +68,26 @@ export async function readPrefix(
     if (at >= bytes.length) break;
   }
   return { bytes, truncated };
+}
+
+/** One change to a model version, as Ferry's `model-versions/get-history` extension reports it. */
+export interface ModelVersionEvent {
+  id: string;
+  name: string;
+  version: string;
+  kind: 'created' | 'stage_transition' | 'alias_set' | 'alias_removed';
+  from_stage?: string;
+  to_stage?: string;
+  alias?: string;
+  user_id?: string;
+  timestamp: number;
+}
+
+/** A version's creation, stage transitions and alias changes, newest first. */
+export async function modelVersionHistory(name: string, version: string): Promise<ModelVersionEvent[]> {
+  const { events } = await get<{ events?: ModelVersionEvent[] }>('model-versions/get-history', {
+    name,
+    version,
+  });
+  return events ?? [];
 }

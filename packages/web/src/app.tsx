@@ -3,6 +3,7 @@ import { href, useRoute } from './router';
 import { ComparePage } from './views/compare-page';
 import { ExperimentPage } from './views/experiment-page';
 import { ExperimentsList } from './views/experiments-list';
+import { LoggedModelPage } from './views/logged-model-page';
 import { ModelPage } from './views/model-page';
 import { ModelVersionPage } from './views/model-version-page';
 import { ModelsList } from './views/models-list';
@@ -15,6 +16,11 @@ function view(segments: string[]): ReactNode {
   if (first === 'experiments' && a !== undefined && b === undefined)
     return <ExperimentPage experimentId={a} />;
   if (first === 'experiments' && b === 'runs' && c !== undefined) return <RunPage runId={c} />;
+  // MLflow 3's logged models: the experiment's Models tab, and one model (`…/models/<id>[/<tab>]`).
+  if (first === 'experiments' && a !== undefined && b === 'models' && c === undefined)
+    return <ExperimentPage experimentId={a} tab="models" />;
+  if (first === 'experiments' && a !== undefined && b === 'models' && c !== undefined)
+    return <LoggedModelPage experimentId={a} modelId={c} />;
   if (first === 'runs' && a !== undefined) return <RunPage runId={a} />;
   if (first === 'compare' || first === 'compare-runs') return <ComparePage />;
   if (first === 'models' && a === undefined) return <ModelsList />;

@@ -17,6 +17,11 @@ export interface Identifier {
 const RUN_ATTRIBUTES = ['artifact_uri', 'end_time', 'run_id', 'run_name', 'start_time', 'status', 'user_id'];
 export const RUN_SEARCH_KEYS = [...RUN_ATTRIBUTES, 'created', 'Created', 'run name', 'Run name', 'Run Name'];
 export const RUN_ORDER_BY_KEYS = [...RUN_ATTRIBUTES, 'created', 'Created'];
+/**
+ * Ferry's own order_by attributes: `duration` is `end_time - start_time`. They are accepted but left
+ * out of the key list error messages print, which stay MLflow's word for word.
+ */
+export const RUN_ORDER_BY_EXTENSION_KEYS = ['duration'];
 export const RUN_NUMERIC_KEYS: ReadonlySet<string> = new Set([
   'start_time',
   'end_time',
@@ -111,7 +116,11 @@ const KEY_ALIASES: Readonly<Record<string, string>> = {
  * Resolves a run identifier. The text splits at its first dot whatever the quoting, as in MLflow
  * (so `` `a.b` `` on its own is entity `` `a `` — and an error).
  */
-export function resolveRunIdentifier(text: string, attributeKeys: readonly string[]): Identifier {
+export function resolveRunIdentifier(
+  text: string,
+  attributeKeys: readonly string[],
+  extensionKeys: readonly string[] = [],
+): Identifier {
   const [entityText, keyText] = splitIdentifier(text);
   let entity: MlflowEntity = 'attribute';
   if (entityText !== undefined) {
@@ -125,7 +134,7 @@ export function resolveRunIdentifier(text: string, attributeKeys: readonly strin
     entity = resolved;
   }
   const key = trimBackticks(stripQuotes(keyText));
-  checkAttributeKey(entity, key, attributeKeys);
+  if (!(entity === 'attribute' && extensionKeys.includes(key))) checkAttributeKey(entity, key, attributeKeys);
   if (entity === 'dataset' && !DATASET_KEYS.includes(key)) {
     throw invalidParam(`Invalid dataset key '${key}' specified. Valid keys are '${pySet(DATASET_KEYS)}'`);
   }

@@ -2,6 +2,7 @@ import { invalidParam } from '../errors.js';
 import type { OrderBy } from './ast.js';
 import {
   EXPERIMENT_ORDER_BY_KEYS,
+  RUN_ORDER_BY_EXTENSION_KEYS,
   RUN_ORDER_BY_KEYS,
   astEntity,
   canonicalKey,
@@ -12,13 +13,18 @@ import { rejectDuplicate, splitOrderBy } from './order-by-clause.js';
 
 /**
  * Parses search_runs `order_by` entries: `<identifier> [ASC|DESC]`, metrics, params, tags and run
- * attributes (`created` becomes `start_time`). No tie-breakers are added here.
+ * attributes (`created` becomes `start_time`), plus Ferry's `attributes.duration`. No tie-breakers are
+ * added here.
  */
 export function parseRunOrderBy(clauses: string[] | undefined): OrderBy[] {
   const seen = new Set<string>();
   return (clauses ?? []).map((clause) => {
     const { identifier, ascending } = splitOrderBy(clause);
-    const { entity, key } = resolveRunIdentifier(identifier.trim(), RUN_ORDER_BY_KEYS);
+    const { entity, key } = resolveRunIdentifier(
+      identifier.trim(),
+      RUN_ORDER_BY_KEYS,
+      RUN_ORDER_BY_EXTENSION_KEYS,
+    );
     if (entity === 'dataset') throw invalidParam("Invalid identifier type 'dataset'");
     const canonical = canonicalKey(entity, key);
     rejectDuplicate(seen, `${entity}.${canonical}`, clauses!);

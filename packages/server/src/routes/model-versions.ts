@@ -128,6 +128,14 @@ export const modelVersionRoutes: ApiRoute[] = [
     },
   },
   {
+    // Ferry's extension: the version's stage transitions and alias changes, newest first.
+    method: 'GET',
+    path: '/model-versions/get-history',
+    async handle({ fields, deps }) {
+      return { events: await deps.registry.getModelVersionHistory(...nameAndVersion(fields)) };
+    },
+  },
+  {
     method: 'GET',
     path: '/model-versions/get-download-uri',
     async handle({ fields, deps }) {

@@ -3,6 +3,8 @@ import type { DialectAdapter } from '../dialect/adapter.js';
 import { trackingSchema } from './0001-tracking.js';
 import { modelsSchema } from './0002-models.js';
 import { webhooksSchema } from './0003-webhooks.js';
+import { metricRollupsSchema } from './0004-metric-rollups.js';
+import { registryHistorySchema } from './0005-registry-history.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export function allMigrations(adapter: DialectAdapter): Record<string, Migration> {
@@ -10,5 +12,7 @@ export function allMigrations(adapter: DialectAdapter): Record<string, Migration
     '0001-tracking': trackingSchema(adapter),
     '0002-models': modelsSchema(adapter),
     '0003-webhooks': webhooksSchema(adapter),
+    '0004-metric-rollups': metricRollupsSchema(adapter),
+    '0005-registry-history': registryHistorySchema(adapter),
   };
 }

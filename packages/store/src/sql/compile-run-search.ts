@@ -16,6 +16,12 @@ const RUN_ATTRIBUTE_COLUMNS: Record<string, string> = {
   lifecycle_stage: 'runs.lifecycle_stage',
 };
 
+/**
+ * Ferry's `attributes.duration` order key. A run without an end time (still running) has no duration:
+ * the NULL sorts last in both directions, as missing attributes do in MLflow.
+ */
+const RUN_DURATION = sql`(runs.end_time - runs.start_time)`;
+
 const DATASET_CONTEXT_TAG = 'mlflow.data.context';
 
 /**
@@ -115,6 +121,8 @@ export function runOrderBy(orderBy: OrderBy[]): { joins: OrderJoin[]; terms: Ord
     } else if (o.type === 'param' || o.type === 'tag') {
       joins.push({ table: o.type === 'param' ? 'params' : 'tags', alias, key: o.key });
       terms.push(...nullsLast(sql.ref(`${alias}.value`), o.ascending));
+    } else if (o.key === 'duration') {
+      terms.push(...nullsLast(RUN_DURATION, o.ascending));
     } else {
       terms.push(...nullsLast(sql.ref(RUN_ATTRIBUTE_COLUMNS[o.key] ?? 'runs.start_time'), o.ascending));
     }

@@ -5,6 +5,8 @@ import type { RawBuilder, Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { StoreContext } from './context.js';
 import { chunks, retryTransient } from './context.js';
+import { ROLLUP_STATE, maintainRollups, numericPoint } from './metric-rollups.js';
+import type { SeriesPoint } from './metric-rollups.js';
 import { activeRunRow, upsertTags } from './runs.js';
 
 /** A point as stored, before its series id is known. */
@@ -85,12 +87,16 @@ async function insertMetrics(
     const current = latest.get(p.key);
     if (!current || isLater(p, current)) latest.set(p.key, p);
   }
+  const sent = new Map<string, number>();
+  for (const p of points) sent.set(p.key, (sent.get(p.key) ?? 0) + 1);
   // One upsert per key both advances the latest value and yields the series id (an update that
   // keeps the old values still returns the row, which a conditional DO UPDATE ... WHERE would not).
   const series = await trx
     .insertInto('latest_metrics')
     .values(
-      [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : 1)).map((p) => ({ run_uuid: runId, ...p })),
+      [...latest.values()]
+        .sort((a, b) => (a.key < b.key ? -1 : 1))
+        .map((p) => ({ run_uuid: runId, ...p, points_sent: sent.get(p.key)! })),
     )
     .onConflict((oc) =>
       oc.columns(['run_uuid', 'key']).doUpdateSet({
@@ -98,11 +104,17 @@ async function insertMetrics(
         step: ifNewer('step'),
         value: ifNewer('value'),
         is_nan: ifNewer('is_nan'),
+        points_sent: sql<number>`latest_metrics.points_sent + excluded.points_sent`,
       }),
     )
-    .returning(['key', 'series_id'])
+    .returning(['key', 'series_id', 'points_sent', 'rollup_state'])
     .execute();
   const seriesId = new Map(series.map((s) => [s.key, s.series_id]));
+  const written = series.map((s) => ({
+    series_id: Number(s.series_id),
+    points_sent: Number(s.points_sent),
+    rollup_state: Number(s.rollup_state),
+  }));
   const rows = points.map((p) => ({
     series_id: seriesId.get(p.key) as number,
     timestamp: p.timestamp,
@@ -110,13 +122,23 @@ async function insertMetrics(
     value: p.value,
     is_nan: p.is_nan,
   }));
+  // Only summarised series need to know which points were new (a duplicate is ignored): ask for
+  // them back only then.
+  const summarised = written.some((s) => s.rollup_state === ROLLUP_STATE.summarised);
+  const inserted: SeriesPoint[] = [];
   for (const part of chunks(rows, Math.floor(ctx.adapter.maxParameters / 5))) {
-    await trx
+    const insert = trx
       .insertInto('metrics')
       .values(part)
-      .onConflict((oc) => oc.columns(['series_id', 'timestamp', 'step', 'value', 'is_nan']).doNothing())
-      .execute();
+      .onConflict((oc) => oc.columns(['series_id', 'timestamp', 'step', 'value', 'is_nan']).doNothing());
+    if (summarised) {
+      const stored = await insert.returning(['series_id', 'timestamp', 'step', 'value', 'is_nan']).execute();
+      inserted.push(...stored.map(numericPoint));
+    } else {
+      await insert.execute();
+    }
   }
+  await maintainRollups(ctx, trx, written, inserted);
 }
 
 /**

@@ -2,6 +2,7 @@ import { LIMITS, invalidParam } from '@ferry/core';
 import { sql } from 'kysely';
 import type { DownsampledSeries, DownsampleInput, DownsampledPoint } from '../tracking-store.js';
 import type { StoreContext } from './context.js';
+import { ROLLUP_STATE, downsampleFromRollups, rollupExtent, settledRollupState } from './metric-rollups.js';
 import { findRunRow } from './runs.js';
 
 /** Bounds of `maxPoints`: 4 is the least that holds one bucket's min and max plus the first and last. */
@@ -28,6 +29,13 @@ function numeric(row: Record<string, unknown>): Row {
   };
 }
 
+/** The points kept, each once, in x order. */
+function dedupeAlongX(rows: Row[], xAxis: 'step' | 'timestamp'): Row[] {
+  const kept = new Map<string, Row>();
+  for (const row of rows) kept.set(`${row.timestamp}|${row.step}|${row.is_nan}|${row.value}`, row);
+  return [...kept.values()].sort(xCompare(xAxis));
+}
+
 /**
  * Min/max (M4-style) downsampling of one series of `count` points whose x runs over [lo, hi].
  *
@@ -39,10 +47,13 @@ function numeric(row: Record<string, unknown>): Row {
  * spike, every bucket's exact extremes survive: a loss spike or a divergence is never hidden, and the
  * envelope drawn at a bucket or two per pixel column is the one the full series would draw.
  *
- * The database does the work in one pass per extreme, grouping by bucket with an arg-min/arg-max
- * aggregate (no sort, no window): the points never leave it.
+ * This computes it from the points themselves: the database does the work in one pass per extreme,
+ * grouping by bucket with an arg-min/arg-max aggregate (no sort, no window), and the points never
+ * leave it. A long series is read from its per-bucket summaries instead (see metric-rollups.ts): its
+ * buckets are then aligned on multiples of their width rather than starting at lo, and there may be
+ * fewer of them, but each still keeps its exact extremes.
  */
-async function downsampleSeries(
+async function scanSeries(
   ctx: StoreContext,
   seriesId: number,
   xAxis: 'step' | 'timestamp',
@@ -72,11 +83,7 @@ async function downsampleSeries(
       ctx.db,
     ),
   ]);
-  const kept = new Map<string, Row>();
-  for (const row of [...low.rows, ...high.rows, ...ends.rows].map(numeric)) {
-    kept.set(`${row.timestamp}|${row.step}|${row.is_nan}|${row.value}`, row);
-  }
-  return [...kept.values()].sort(xCompare(xAxis));
+  return [...low.rows, ...high.rows, ...ends.rows].map(numeric);
 }
 
 /** Every point of a series in x order: used when it is short enough to send whole. */
@@ -87,17 +94,21 @@ async function wholeSeries(ctx: StoreContext, seriesId: number, xAxis: 'step' | 
 }
 
 /** Series id of one metric key per run (runs without the metric have none). */
-async function seriesOf(ctx: StoreContext, runIds: string[], key: string): Promise<Map<string, number>> {
+async function seriesOf(
+  ctx: StoreContext,
+  runIds: string[],
+  key: string,
+): Promise<Map<string, { id: number; rollupState: number }>> {
   const rows = await ctx.db
     .selectFrom('latest_metrics')
-    .select(['run_uuid', 'series_id'])
+    .select(['run_uuid', 'series_id', 'rollup_state'])
     .where('key', '=', key)
     .where('run_uuid', 'in', runIds)
     .execute();
-  return new Map(rows.map((r) => [r.run_uuid, r.series_id]));
+  return new Map(rows.map((r) => [r.run_uuid, { id: r.series_id, rollupState: Number(r.rollup_state) }]));
 }
 
-/** Point count and x range of a series. */
+/** Point count and x range of a series, from its points. */
 async function extent(
   ctx: StoreContext,
   seriesId: number,
@@ -145,7 +156,7 @@ export async function getMetricHistoryDownsampled(
   const buckets = Math.floor((input.maxPoints - 2) / 2);
   const out: DownsampledSeries[] = [];
   for (const runId of runIds) {
-    const seriesId = series.get(runId);
+    const found = series.get(runId);
     const result: DownsampledSeries = {
       runId,
       key: input.key,
@@ -154,15 +165,22 @@ export async function getMetricHistoryDownsampled(
       points: [],
     };
     out.push(result);
-    if (seriesId === undefined) continue;
-    const { count, lo, hi } = await extent(ctx, seriesId, input.xAxis);
+    if (found === undefined) continue;
+    const seriesId = found.id;
+    const summarised =
+      (await settledRollupState(ctx, seriesId, found.rollupState)) === ROLLUP_STATE.summarised;
+    const { count, lo, hi } = summarised
+      ? await rollupExtent(ctx, seriesId, input.xAxis)
+      : await extent(ctx, seriesId, input.xAxis);
     result.totalPoints = count;
     if (count === 0) continue;
     result.downsampled = count > input.maxPoints;
-    const rows = result.downsampled
-      ? await downsampleSeries(ctx, seriesId, input.xAxis, { lo, hi }, buckets)
-      : await wholeSeries(ctx, seriesId, input.xAxis);
-    result.points = rows.map((r): DownsampledPoint => ({
+    const rows = !result.downsampled
+      ? await wholeSeries(ctx, seriesId, input.xAxis)
+      : summarised
+        ? await downsampleFromRollups(ctx, seriesId, input.xAxis, { lo, hi }, buckets)
+        : await scanSeries(ctx, seriesId, input.xAxis, { lo, hi }, buckets);
+    result.points = dedupeAlongX(rows, input.xAxis).map((r): DownsampledPoint => ({
       step: r.step,
       timestamp: r.timestamp,
       value: r.is_nan ? NaN : r.value,

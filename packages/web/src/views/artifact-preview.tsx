@@ -1,6 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ReactNode } from 'react';
-import { artifactUrl } from '../api';
 import { readPrefix } from '../api-registry';
 import {
   compareCells,
@@ -289,24 +288,24 @@ function TextBody({
 }
 
 /**
- * The preview of one run artifact, by file type: images, text and logs (the first MiB), JSON and YAML,
+ * The preview of one artifact (a run's or a logged model's), by file type: images, text and logs (the first MiB), JSON and YAML,
  * CSV and MLflow logged tables as sortable tables, HTML in a sandboxed frame (no scripts, no access to
  * the app) and MLmodel files as a summary. `actions` shows with MLmodel files (registering the model).
  */
 export function ArtifactPreview({
-  runId,
+  url,
   path,
   size,
   actions,
 }: {
-  runId: string;
+  /** Where the file is read from (`artifactUrl(runId, path)` for a run's artifact). */
+  url: string;
   path: string;
   size?: number;
   actions?: ReactNode;
 }) {
   const name = path.split('/').pop() ?? path;
   const kind = previewKind(path);
-  const url = artifactUrl(runId, path);
   const limit = kind === 'html' || kind === 'svg' ? HTML_LIMIT : TEXT_LIMIT;
   const content = useLoad(`${url}|${kind}`, () =>
     kind === 'image' ? Promise.resolve(undefined) : readPrefix(url, limit),

@@ -7,6 +7,24 @@ import { useLoad } from '../use-load';
 import { ArtifactPreview } from './artifact-preview';
 import { RegisterModelForm } from './registry-actions';
 
+/**
+ * Where a browser's files come from: a run's artifacts (the default) or a logged model's. `fileUrl`
+ * is undefined for files the browser cannot read (a location outside the server's artifact proxy).
+ */
+export interface ArtifactSource {
+  /** Names the source in load keys. */
+  key: string;
+  list(path: string): Promise<{ files?: FileInfo[] }>;
+  fileUrl(path: string): string | undefined;
+}
+
+/** A run's artifacts: `artifacts/list`, files through `get-artifact?path=&run_id=`. */
+export const runArtifacts = (runId: string): ArtifactSource => ({
+  key: `run:${runId}`,
+  list: (path) => get<{ files?: FileInfo[] }>('artifacts/list', { run_id: runId, ...(path ? { path } : {}) }),
+  fileUrl: (path) => artifactUrl(runId, path),
+});
+
 interface Selection {
   path: string;
   size?: number;
@@ -16,22 +34,20 @@ const folderOf = (path: string) => (path.includes('/') ? path.slice(0, path.last
 
 /** One folder of a run's artifacts; sub-folders open in place and load when opened. */
 function Folder({
-  runId,
+  source,
   path,
   selected,
   onSelect,
   onRegister,
 }: {
-  runId: string;
+  source: ArtifactSource;
   path: string;
   selected: string | undefined;
   onSelect: (file: Selection) => void;
   /** Opens the register form for a folder holding an MLmodel file (absent: registering is not offered). */
   onRegister?: (mlmodel: Selection) => void;
 }) {
-  const listing = useLoad(`${runId}|${path}`, () =>
-    get<{ files?: FileInfo[] }>('artifacts/list', { run_id: runId, ...(path ? { path } : {}) }),
-  );
+  const listing = useLoad(`${source.key}|${path}`, () => source.list(path));
   const [open, setOpen] = useState<Set<string>>(new Set());
   const flip = (p: string) => {
     const next = new Set(open);
@@ -72,7 +88,7 @@ function Folder({
                       </button>
                       {open.has(f.path) && (
                         <Folder
-                          runId={runId}
+                          source={source}
                           path={f.path}
                           selected={selected}
                           onSelect={onSelect}
@@ -84,7 +100,7 @@ function Folder({
                     <>
                       {/* A link to the file (open or save it from the context menu); a click previews it. */}
                       <a
-                        href={artifactUrl(runId, f.path)}
+                        href={source.fileUrl(f.path)}
                         download={name}
                         className={selected === f.path ? 'selected' : ''}
                         aria-current={selected === f.path ? 'true' : undefined}
@@ -112,28 +128,41 @@ function Folder({
 /**
  * A run's artifact tree (`artifacts/list`) beside a preview of the file picked in it; files download
  * through `get-artifact?path=&run_id=`. Folders holding an MLmodel file can be registered as a model.
+ * With `source`, the tree is that source's instead (a logged model's files), and registering is not
+ * offered.
  */
-export function ArtifactsBrowser({ runId, artifactUri }: { runId: string; artifactUri?: string }) {
+export function ArtifactsBrowser({
+  runId,
+  artifactUri,
+  source,
+}: {
+  runId?: string;
+  artifactUri?: string;
+  source?: ArtifactSource;
+}) {
+  const files = source ?? runArtifacts(runId ?? '');
+  const canRegister = source === undefined && runId !== undefined && artifactUri !== undefined;
   const [selected, setSelected] = useState<Selection>();
   const [registering, setRegistering] = useState<string>();
   const select = (file: Selection) => {
     setSelected(file);
     setRegistering(undefined);
   };
-  const registerable = selected?.path.split('/').pop() === 'MLmodel' && artifactUri;
+  const registerable = selected?.path.split('/').pop() === 'MLmodel' && canRegister;
   const modelFolder = selected ? folderOf(selected.path) : '';
+  const selectedUrl = selected ? files.fileUrl(selected.path) : undefined;
   return (
     <section className="card" data-testid="artifacts">
       <h2>Artifacts</h2>
       <div className="artifacts-layout">
         <div className="artifacts-tree">
           <Folder
-            runId={runId}
+            source={files}
             path=""
             selected={selected?.path}
             onSelect={select}
             onRegister={
-              artifactUri
+              canRegister
                 ? (mlmodel) => {
                     setSelected(mlmodel);
                     setRegistering(folderOf(mlmodel.path));
@@ -142,18 +171,20 @@ export function ArtifactsBrowser({ runId, artifactUri }: { runId: string; artifa
             }
           />
         </div>
-        {selected ? (
+        {selected && selectedUrl === undefined ? (
+          <p className="muted preview-empty">This file is not stored where the browser can read it.</p>
+        ) : selected && selectedUrl ? (
           <ArtifactPreview
             key={selected.path}
-            runId={runId}
+            url={selectedUrl}
             path={selected.path}
             size={selected.size}
             actions={
               registerable &&
               (registering === modelFolder ? (
                 <RegisterModelForm
-                  runId={runId}
-                  artifactUri={artifactUri}
+                  runId={runId!}
+                  artifactUri={artifactUri!}
                   path={modelFolder}
                   onClose={() => setRegistering(undefined)}
                 />

@@ -3,10 +3,19 @@ import { Loading } from '../components';
 import { href } from '../router';
 import type { Experiment } from '../types';
 import { useLoad } from '../use-load';
+import { LoggedModelList } from './logged-model-list';
+import { ExperimentTabs } from './logged-model-tabs';
+import type { ExperimentTab } from './logged-model-tabs';
 import { RunsTable } from './runs-table';
 
-/** One experiment: its name and the table of its runs. */
-export function ExperimentPage({ experimentId }: { experimentId: string }) {
+/** One experiment: its name, and the table of its runs or (`tab` models) its logged models. */
+export function ExperimentPage({
+  experimentId,
+  tab = 'runs',
+}: {
+  experimentId: string;
+  tab?: ExperimentTab;
+}) {
   const experiment = useLoad(experimentId, () =>
     get<{ experiment: Experiment }>('experiments/get', { experiment_id: experimentId }),
   );
@@ -31,7 +40,12 @@ export function ExperimentPage({ experimentId }: { experimentId: string }) {
           );
         }}
       </Loading>
-      <RunsTable experimentId={experimentId} />
+      <ExperimentTabs experimentId={experimentId} tab={tab} />
+      {tab === 'models' ? (
+        <LoggedModelList experimentId={experimentId} />
+      ) : (
+        <RunsTable experimentId={experimentId} />
+      )}
     </div>
   );
 }

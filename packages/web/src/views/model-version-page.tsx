@@ -12,6 +12,7 @@ import { useRefresh } from '../use-refresh';
 import { MlModelView } from './artifact-preview';
 import { MarkdownEditor, TagEditor } from './editors';
 import { aliasesOf } from './model-page';
+import { ModelVersionHistory } from './model-version-history';
 import { AliasEditor, StageEditor } from './registry-actions';
 
 interface ModelFile {
@@ -84,7 +85,8 @@ function ModelFileCard({ mv }: { mv: ModelVersion }) {
 
 /**
  * One model version: stage (transition), aliases (set, move, delete), description and tags (editable),
- * source, run, logged model, and the model's flavors and signature.
+ * source, run, logged model, the model's flavors and signature, and the history of its stage and alias
+ * changes.
  */
 export function ModelVersionPage({ name, version }: { name: string; version: string }) {
   const loaded = useLoad(`${name}|${version}`, () => load(name, version));
@@ -165,6 +167,11 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
                 }}
               />
               <ModelFileCard mv={mv} />
+              <ModelVersionHistory
+                name={name}
+                version={version}
+                changeKey={`${mv.current_stage}|${mv.last_updated_timestamp}|${aliasesOf(mv, model).join(',')}`}
+              />
             </>
           );
         }}

@@ -10,6 +10,7 @@ import { useRefresh } from '../use-refresh';
 import { ArtifactsBrowser } from './artifacts-browser';
 import { MetricChart } from './metric-chart';
 import { RunDescription, RunTags, RunTitle } from './run-editing';
+import { ChildRuns } from './runs-child-runs';
 
 function Overview({ run }: { run: Run }) {
   const tags = run.data.tags;
@@ -101,6 +102,7 @@ export function RunPage({ runId }: { runId: string }) {
                 <Overview run={run} />
                 <KeyValueTable title="Parameters" rows={params} testId="params" />
               </div>
+              <ChildRuns run={run} />
               <section className="card" data-testid="metrics">
                 <h2>
                   Metrics <span className="count">{metrics.length}</span>

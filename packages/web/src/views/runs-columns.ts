@@ -42,6 +42,8 @@ export const ATTRIBUTE_COLUMNS: Column[] = [
     id: 'attr:duration',
     label: 'Duration',
     width: 90,
+    // A Ferry extension of order_by: end_time - start_time, runs still going last either way.
+    orderKey: 'attributes.duration',
     value: (r) => formatDuration(r.info.start_time, r.info.end_time),
   },
   {
@@ -93,8 +95,13 @@ export function columnFor(id: string): Column | undefined {
   return { ...base, value: (r) => list(r)?.find((x) => x.key === key)?.value ?? '' };
 }
 
-/** The param, metric and tag keys present in the loaded runs, each sorted. */
-export function discoverKeys(runs: Run[]): Record<'param' | 'metric' | 'tag', string[]> {
+export type RunKeys = Record<'param' | 'metric' | 'tag', string[]>;
+
+/**
+ * The param, metric and tag keys present in the loaded runs, each sorted: what the column chooser,
+ * the group-by selector and the filter box's completion offer.
+ */
+export function discoverKeys(runs: Run[]): RunKeys {
   const params = new Set<string>();
   const metrics = new Set<string>();
   const tags = new Set<string>();

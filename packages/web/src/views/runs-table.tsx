@@ -1,12 +1,17 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { post } from '../api';
 import { ErrorBox } from '../components';
 import { href, setQuery, useRoute } from '../router';
+import type { Run } from '../types';
 import { ColumnChooser } from './column-chooser';
 import { compareHref } from './compare-url';
-import { ATTRIBUTE_COLUMNS, columnFor } from './runs-columns';
+import { FilterBox } from './filter-box';
+import { ATTRIBUTE_COLUMNS, columnFor, discoverKeys } from './runs-columns';
 import type { Column } from './runs-columns';
+import { GroupBySelect } from './runs-group-by';
+import { groupId, groupLabel, parseGroupBy, tableRows } from './runs-grouping';
+import type { TableRow } from './runs-grouping';
 import { useLiveRuns } from './use-live-runs';
 import { useRunPages } from './use-run-pages';
 
@@ -15,8 +20,9 @@ const CHECKBOX_WIDTH = 36;
 const VIEW_TYPES: Record<string, string> = { active: 'ACTIVE_ONLY', deleted: 'DELETED_ONLY' };
 
 /**
- * The runs of an experiment: a virtualised table that fetches further pages as it scrolls. Filter,
- * sort, chosen columns and view type live in the URL (`?filter=&sort=&dir=&col=&view=`).
+ * The runs of an experiment: a table virtualised both ways (only the rows and columns in view are in
+ * the page) that fetches further pages as it scrolls. Filter, sort, chosen columns, grouping and view
+ * type live in the URL (`?filter=&sort=&dir=&col=&group=&view=`).
  */
 export function RunsTable({ experimentId }: { experimentId: string }) {
   const { query } = useRoute();
@@ -24,6 +30,8 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
   const sortId = query.get('sort') ?? 'attr:start_time';
   const direction = query.get('dir') === 'asc' ? 'ASC' : 'DESC';
   const view = query.get('view') === 'deleted' ? 'deleted' : 'active';
+  const groupParam = query.get('group') ?? '';
+  const groupBy = parseGroupBy(groupParam);
   const chosen = query.getAll('col');
   const columns = useMemo(
     () => [...ATTRIBUTE_COLUMNS, ...chosen.map(columnFor).filter((c): c is Column => c !== undefined)],
@@ -36,29 +44,59 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
   const pages = useRunPages({ experimentId, filter, orderBy, viewType: VIEW_TYPES[view]! });
   // RUNNING runs among the loaded ones are refreshed in place every few seconds.
   const liveRuns = useLiveRuns(experimentId, pages.runs);
+  // One pass over the loaded runs feeds the column chooser, the group-by selector and filter completion.
+  const keys = useMemo(() => discoverKeys(pages.runs), [pages.runs]);
 
   const [draft, setDraft] = useState(filter);
   useEffect(() => setDraft(filter), [filter]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [actionError, setActionError] = useState<Error | undefined>();
   useEffect(() => setSelected(new Set()), [experimentId, view]);
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => setCollapsed(new Set()), [groupParam]);
+  // "Load all runs" keeps fetching pages until none is left; a new query starts without it.
+  const [loadAll, setLoadAll] = useState(false);
+  const queryKey = JSON.stringify([experimentId, filter, orderBy, view]);
+  useEffect(() => setLoadAll(false), [queryKey]);
+
+  const rows = useMemo(
+    () => tableRows(liveRuns, groupBy, collapsed),
+    // `groupBy` is rebuilt every render from `groupParam`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [liveRuns, groupParam, collapsed],
+  );
 
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: pages.runs.length,
+    count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
+    getItemKey: useCallback((i: number) => rowKey(rows[i]!), [rows]),
     overscan: 12,
+  });
+  // Columns are virtualised too: with hundreds of metric columns only those in view get cells.
+  const columnVirtualizer = useVirtualizer({
+    horizontal: true,
+    count: columns.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (i) => columns[i]!.width,
+    getItemKey: useCallback((i: number) => columns[i]!.id, [columns]),
+    paddingStart: CHECKBOX_WIDTH,
+    overscan: 2,
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.length ? items[items.length - 1]!.index : -1;
   const { hasMore, loading, loadMore } = pages;
   useEffect(() => {
-    if (hasMore && !loading && lastIndex >= pages.runs.length - 40) loadMore();
-  }, [lastIndex, hasMore, loading, loadMore, pages.runs.length]);
+    if (hasMore && !loading && (loadAll || lastIndex >= rows.length - 40)) loadMore();
+  }, [lastIndex, hasMore, loading, loadMore, rows.length, loadAll]);
 
-  const template = `${CHECKBOX_WIDTH}px ${columns.map((c) => `${c.width}px`).join(' ')}`;
-  const width = CHECKBOX_WIDTH + columns.reduce((sum, c) => sum + c.width, 0);
+  const visibleColumns = columnVirtualizer.getVirtualItems();
+  const cells = visibleColumns.map((v) => columns[v.index]!);
+  // A spacer stands for the columns scrolled off to the left.
+  const before = visibleColumns.length ? visibleColumns[0]!.start - CHECKBOX_WIDTH : 0;
+  const template = `${CHECKBOX_WIDTH}px ${before}px ${cells.map((c) => `${c.width}px`).join(' ')}`;
+  const width = columnVirtualizer.getTotalSize();
   const allSelected = pages.runs.length > 0 && pages.runs.every((r) => selected.has(r.info.run_id));
 
   const sortBy = (column: Column) => {
@@ -72,6 +110,12 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
     else next.add(runId);
     setSelected(next);
   };
+  const toggleGroup = (id: string) => {
+    const next = new Set(collapsed);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setCollapsed(next);
+  };
   const changeSelected = async (endpoint: 'runs/delete' | 'runs/restore') => {
     setActionError(undefined);
     try {
@@ -83,6 +127,19 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
     }
   };
 
+  const runCells = (run: Run) =>
+    cells.map((c) => (
+      <span role="cell" key={c.id} title={c.value(run)}>
+        {c.id === 'attr:run_name' ? (
+          <a href={href('experiments', experimentId, 'runs', run.info.run_id)}>{c.value(run)}</a>
+        ) : c.id === 'attr:status' ? (
+          <span className={`status status-${run.info.status.toLowerCase()}`}>{c.value(run)}</span>
+        ) : (
+          c.value(run)
+        )}
+      </span>
+    ));
+
   return (
     <section className="runs">
       <form
@@ -92,19 +149,14 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
           setQuery({ filter: draft.trim() });
         }}
       >
-        <input
-          className="filter"
-          aria-label="Filter runs"
-          placeholder={`metrics.rmse < 1 and params.model = "tree"`}
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-        />
+        <FilterBox value={draft} onChange={setDraft} keys={keys} />
         <button type="submit">Search</button>
         <select aria-label="Run view" value={view} onChange={(e) => setQuery({ view: e.target.value })}>
           <option value="active">Active runs</option>
           <option value="deleted">Deleted runs</option>
         </select>
-        <ColumnChooser runs={pages.runs} chosen={chosen} onChange={(ids) => setQuery({ col: ids })} />
+        <ColumnChooser keys={keys} chosen={chosen} onChange={(ids) => setQuery({ col: ids })} />
+        <GroupBySelect keys={keys} value={groupParam} onChange={(group) => setQuery({ group })} />
         <span className="push-right muted" data-testid="run-count">
           {pages.runs.length}
           {pages.hasMore ? '+' : ''} runs{selected.size ? ` · ${selected.size} selected` : ''}
@@ -130,6 +182,25 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
           </button>
         )}
       </form>
+      {groupBy && (
+        <p className="group-note muted" data-testid="group-note">
+          {pages.hasMore ? (
+            <>
+              Groups cover the {pages.runs.length} runs loaded so far; more runs remain on the server, so
+              counts may grow.{' '}
+              {loadAll ? (
+                'Loading all runs…'
+              ) : (
+                <button type="button" className="link" onClick={() => setLoadAll(true)}>
+                  Load all runs
+                </button>
+              )}
+            </>
+          ) : (
+            `Grouped by ${groupBy.kind === 'param' ? 'params' : 'tags'}.${groupBy.key}: all ${pages.runs.length} runs loaded.`
+          )}
+        </p>
+      )}
       <ErrorBox error={pages.error} />
       <ErrorBox error={actionError} />
       <div className="vtable" ref={scroller} role="table" aria-label="Runs" data-testid="runs-table">
@@ -144,12 +215,14 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
               }
             />
           </span>
-          {columns.map((c) => (
+          <span aria-hidden="true" />
+          {cells.map((c) => (
             <span
               key={c.id}
               role="columnheader"
               className={c.orderKey ? 'sortable' : ''}
               title={c.orderKey ? `Sort by ${c.orderKey}` : undefined}
+              aria-sort={c.id === sortId ? (direction === 'ASC' ? 'ascending' : 'descending') : undefined}
               onClick={() => sortBy(c)}
             >
               {c.label}
@@ -159,14 +232,43 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
         </div>
         <div style={{ height: virtualizer.getTotalSize(), width, position: 'relative' }}>
           {items.map((item) => {
-            const run = liveRuns[item.index]!;
+            const row = rows[item.index]!;
+            const transform = `translateY(${item.start}px)`;
+            if (row.kind === 'group') {
+              const id = groupId(row.value);
+              return (
+                <div
+                  key={item.key}
+                  className="vrow vgroup"
+                  role="row"
+                  data-testid="group-header"
+                  style={{ width, transform }}
+                >
+                  <span role="cell" className="vgroup-cell">
+                    <button
+                      type="button"
+                      className="link"
+                      aria-expanded={!row.collapsed}
+                      onClick={() => toggleGroup(id)}
+                    >
+                      {row.collapsed ? '▶' : '▼'} {groupBy!.key} = {groupLabel(row.value)}
+                    </button>{' '}
+                    <span className="muted">
+                      {row.count} {row.count === 1 ? 'run' : 'runs'}
+                      {pages.hasMore ? ' loaded' : ''}
+                    </span>
+                  </span>
+                </div>
+              );
+            }
+            const { run } = row;
             return (
               <div
-                key={run.info.run_id}
+                key={item.key}
                 className="vrow"
                 role="row"
                 data-testid="run-row"
-                style={{ gridTemplateColumns: template, width, transform: `translateY(${item.start}px)` }}
+                style={{ gridTemplateColumns: template, width, transform }}
               >
                 <span role="cell">
                   <input
@@ -176,17 +278,8 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
                     onChange={() => toggle(run.info.run_id)}
                   />
                 </span>
-                {columns.map((c) => (
-                  <span role="cell" key={c.id} title={c.value(run)}>
-                    {c.id === 'attr:run_name' ? (
-                      <a href={href('experiments', experimentId, 'runs', run.info.run_id)}>{c.value(run)}</a>
-                    ) : c.id === 'attr:status' ? (
-                      <span className={`status status-${run.info.status.toLowerCase()}`}>{c.value(run)}</span>
-                    ) : (
-                      c.value(run)
-                    )}
-                  </span>
-                ))}
+                <span aria-hidden="true" />
+                {runCells(run)}
               </div>
             );
           })}
@@ -196,4 +289,9 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
       </div>
     </section>
   );
+}
+
+/** A stable key per row, so React and the virtualizer keep rows apart across regrouping. */
+function rowKey(row: TableRow): string {
+  return row.kind === 'group' ? `group${groupId(row.value)}` : row.run.info.run_id;
 }

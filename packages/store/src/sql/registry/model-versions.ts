@@ -2,6 +2,7 @@ import { ACTIVE_STAGES, invalidParam, validateModelName, validateRegistryTag } f
 import type { ModelVersion, ModelVersionStage, Tag } from '@ferry/core';
 import type { CreateModelVersionInput } from '../../registry-store.js';
 import { retryTransient, type StoreContext } from '../context.js';
+import { lockModel, recordEvents, versionEvent, type EventRow } from './history.js';
 import { latestVersionRows, loadVersion, loadVersions, requireModel, requireVersion } from './load.js';
 import { uniqueTags } from './registered-models.js';
 
@@ -47,6 +48,9 @@ export async function createModelVersion(
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      await recordEvents(tx, [
+        versionEvent(model.model_id, version, 'created', now, { toStage: 'None', userId: input.userId }),
+      ]);
       if (tags.length > 0) {
         await tx
           .insertInto('model_version_tags')
@@ -102,16 +106,40 @@ export async function transitionModelVersionStage(
   validateModelName(name);
   await ctx.db.transaction().execute(async (tx) => {
     const now = Date.now();
+    const { model_id: modelId } = await requireVersion(tx, name, version);
+    // Locked before the stage is read, so the recorded from-stage is the one this change replaced.
+    await lockModel(tx, modelId);
     const row = await requireVersion(tx, name, version);
+    const events: EventRow[] = [];
     if (archiveExistingVersions) {
-      await tx
+      const archived = await tx
         .updateTable('model_versions')
         .set({ current_stage: 'Archived', last_updated_time: now })
         .where('model_id', '=', row.model_id)
         .where('version', '!=', version)
         .where('current_stage', '=', stage)
+        .returning('version')
         .execute();
+      // Each archived version's own history says when it left the stage, not only the promoted one's.
+      for (const a of archived) {
+        events.push(
+          versionEvent(row.model_id, a.version, 'stage_transition', now, {
+            fromStage: stage,
+            toStage: 'Archived',
+          }),
+        );
+      }
     }
+    // Re-applying the current stage changes nothing worth a history entry (nor a webhook event).
+    if (row.current_stage !== stage) {
+      events.push(
+        versionEvent(row.model_id, version, 'stage_transition', now, {
+          fromStage: row.current_stage,
+          toStage: stage,
+        }),
+      );
+    }
+    await recordEvents(tx, events);
     await tx
       .updateTable('model_versions')
       .set({ current_stage: stage, last_updated_time: now })
@@ -131,7 +159,10 @@ export async function deleteModelVersion(ctx: StoreContext, name: string, versio
   validateModelName(name);
   await ctx.db.transaction().execute(async (tx) => {
     const row = await requireVersion(tx, name, version);
-    // Tags and aliases of the version go with it through the foreign keys' cascades.
+    // The model row first, as every registry write that records history locks it: one lock order
+    // between this delete and a concurrent transition or alias change, so they cannot deadlock.
+    await lockModel(tx, row.model_id);
+    // Tags, aliases and history of the version go with it through the foreign keys' cascades.
     await tx
       .deleteFrom('model_versions')
       .where('model_id', '=', row.model_id)
