@@ -6,6 +6,7 @@ import { experimentsCommand } from './commands/experiments.js';
 import { gcCommand } from './commands/gc.js';
 import { metricsCommand } from './commands/metrics.js';
 import { modelsCommand } from './commands/models/index.js';
+import { pipelinesCommand } from './commands/pipelines/index.js';
 import { runsCommand } from './commands/runs.js';
 import { serverCommand } from './commands/server.js';
 
@@ -22,5 +23,6 @@ export function createProgram(): Command {
     .addCommand(metricsCommand())
     .addCommand(artifactsCommand())
     .addCommand(gcCommand())
-    .addCommand(modelsCommand());
+    .addCommand(modelsCommand())
+    .addCommand(pipelinesCommand());
 }

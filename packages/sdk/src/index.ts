@@ -16,6 +16,33 @@ export type { TfModule } from './tfjs-callback.js';
 export type { TransferOptions, TransferProgress } from './transfer-progress.js';
 export { RegistryClient } from './registry-client.js';
 export type { SearchRegistryRequest, CreateModelVersionRequest } from './registry-client.js';
+export {
+  PipelinesClient,
+  FINISHED_PIPELINE_RUN_STATUSES,
+  pipelineFromWire,
+  versionFromWire,
+  runFromWire,
+  taskFromWire,
+  scheduleFromWire,
+  lineageFromWire,
+} from './pipelines-client.js';
+export type {
+  Pipeline,
+  PipelineVersion,
+  PipelineRun,
+  PipelineTask,
+  PipelineRunStatus,
+  PipelineTaskStatus,
+  PipelineSchedule,
+  ArtifactLineage,
+  PageRequest,
+  RunSource,
+  CreatePipelineRunRequest,
+  CreateScheduleRequest,
+  UpdateScheduleRequest,
+  WaitForRunOptions,
+  RunPipelineOptions,
+} from './pipelines-client.js';
 export { downloadArtifactUri } from './artifact-reader.js';
 export { logModel, loadModel } from './models.js';
 export type {

@@ -5,6 +5,7 @@ import { experimentFromEnv, httpBaseUrl, isDatabaseUri, runIdFromEnv, trackingUr
 import { inProcessServer } from './in-process.js';
 import { loadModel } from './models.js';
 import type { LoadModelFromUriOptions, LoadedRemoteModel } from './models.js';
+import { PipelinesClient } from './pipelines-client.js';
 import { RegistryClient } from './registry-client.js';
 import type { InProcessServer } from './in-process.js';
 import type { MetricQueueOptions } from './metric-queue.js';
@@ -47,6 +48,8 @@ export class TrackingSession {
   readonly client: TrackingClient;
   /** The model registry and logged models on the same server. */
   readonly registry: RegistryClient;
+  /** Pipelines, their runs and schedules on the same server (Ferry's own API). */
+  readonly pipelines: PipelinesClient;
   private readonly env: Record<string, string | undefined>;
   private readonly queueOptions: MetricQueueOptions | undefined;
   private readonly entryPoint: string | undefined;
@@ -67,6 +70,7 @@ export class TrackingSession {
       ...(config.retry ? { retry: config.retry } : {}),
     });
     this.registry = new RegistryClient(this.client);
+    this.pipelines = new PipelinesClient(this.client);
     this.queueOptions = config.metricQueue;
     this.entryPoint = config.entryPoint ?? process.argv[1];
     this.captureGit = config.captureSource ?? true;

@@ -72,13 +72,37 @@ export class TrackingClient {
     this.headers = config.headers ?? {};
   }
 
-  /** One API call: `method path` with a JSON body (POST, PATCH, DELETE) or a query string (GET); returns the JSON body. */
+  /**
+   * One API call: `method path` with a JSON body (POST, PATCH, DELETE) or a query string (GET); returns
+   * the JSON body. `api` picks the API: MLflow's (`/api/2.0/mlflow`, the default) or Ferry's own
+   * (`/api/2.0/ferry`, pipelines).
+   */
   async call<T>(
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     body: object | Query = {},
+    api: 'mlflow' | 'ferry' = 'mlflow',
   ): Promise<T> {
-    let url = `${this.base}/api/2.0/mlflow/${path}`;
+    return (await (await this.request(method, path, body, api)).json()) as T;
+  }
+
+  /** Like `call`, for an endpoint answering text (a log, say): returns the body as it is. */
+  async callText(
+    method: 'GET' | 'POST',
+    path: string,
+    body: object | Query = {},
+    api: 'mlflow' | 'ferry' = 'mlflow',
+  ): Promise<string> {
+    return (await this.request(method, path, body, api)).text();
+  }
+
+  private async request(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    body: object | Query,
+    api: 'mlflow' | 'ferry',
+  ): Promise<Response> {
+    let url = `${this.base}/api/2.0/${api}/${path}`;
     if (method === 'GET') {
       const query = new URLSearchParams();
       for (const [k, v] of Object.entries(body as Query)) {
@@ -88,7 +112,7 @@ export class TrackingClient {
       if ([...query.keys()].length > 0) url += `?${query}`;
     }
     const payload = method === 'GET' ? undefined : JSON.stringify(body);
-    const response = await this.send(
+    return this.send(
       () =>
         new Request(url, {
           method,
@@ -97,7 +121,6 @@ export class TrackingClient {
         }),
       { retryable: true, method, path },
     );
-    return (await response.json()) as T;
   }
 
   /**

@@ -14,6 +14,10 @@ import { registerArtifactProxy } from './routes/mlflow-artifacts.js';
 import type { ApiRoute } from './routes/route.js';
 import { loggedModelRoutes, runOutputRoutes } from './routes/logged-models.js';
 import { modelVersionRoutes } from './routes/model-versions.js';
+import { pipelineDefinitionRoutes } from './routes/pipelines.js';
+import { pipelineLineageRoutes } from './routes/pipelines-lineage.js';
+import { pipelineRunRoutes } from './routes/pipelines-runs.js';
+import { pipelineScheduleRoutes } from './routes/pipelines-schedules.js';
 import { registeredModelRoutes } from './routes/registered-models.js';
 import { runRoutes } from './routes/runs.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -34,6 +38,15 @@ const TRACKING_ROUTES: ApiRoute[] = [
   ...webhookRoutes,
 ];
 const PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
+
+/** Ferry's own API (pipelines; docs/pipelines.md, "REST API"), under its own two prefixes. */
+const FERRY_ROUTES: ApiRoute[] = [
+  ...pipelineDefinitionRoutes,
+  ...pipelineRunRoutes,
+  ...pipelineLineageRoutes,
+  ...pipelineScheduleRoutes,
+];
+const FERRY_PREFIXES = ['/api/2.0/ferry', '/ajax-api/2.0/ferry'];
 
 function mount(app: Hono, deps: AppDeps, prefix: string, route: ApiRoute): void {
   app.on(route.method, `${prefix}${route.path}`, async (c: Context) => {
@@ -69,6 +82,9 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Hono {
   const allRoutes: { prefix: string; route: ApiRoute }[] = [];
   for (const prefix of PREFIXES) {
     for (const route of TRACKING_ROUTES) allRoutes.push({ prefix, route });
+  }
+  for (const prefix of FERRY_PREFIXES) {
+    for (const route of FERRY_ROUTES) allRoutes.push({ prefix, route });
   }
   for (const route of ajaxMetricRoutes) allRoutes.push({ prefix: '/ajax-api/2.0/mlflow', route });
   for (const { prefix, route } of allRoutes) mount(app, deps, prefix, route);

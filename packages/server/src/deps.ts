@@ -1,5 +1,12 @@
 import type { ArtifactStore } from '@ferry/artifacts';
-import type { LoggedModelStore, RegistryStore, TrackingStore, WebhookStore } from '@ferry/store';
+import type { PipelineController } from '@ferry/executor';
+import type {
+  LoggedModelStore,
+  PipelineStore,
+  RegistryStore,
+  TrackingStore,
+  WebhookStore,
+} from '@ferry/store';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 /** Everything the app needs, built by the caller: createApp reads no environment and opens nothing. */
@@ -17,4 +24,10 @@ export interface AppDeps {
   webhooks?: WebhookStore;
   /** Sends webhook deliveries (and test deliveries); its URL policy also vets saved URLs. */
   webhookDispatcher?: WebhookDispatcher;
+  /** Pipelines, runs, schedules and lineage (`sqlStores` builds it); the pipeline routes answer 501 without it. */
+  pipelines?: PipelineStore;
+  /** Runs pipelines; without it the pipeline routes only read (runs/create, cancel and retry answer 501). */
+  pipelineController?: PipelineController;
+  /** The controller's work folder, where the logs of running tasks are read from. */
+  pipelineWorkDir?: string;
 }

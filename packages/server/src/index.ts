@@ -4,3 +4,5 @@ export type { AppDeps } from './deps.js';
 export { defaultUiRoot, prepareDatabase, startServer } from './start.js';
 export type { ServerConfig, RunningServer } from './start.js';
 export * from './webhooks/index.js';
+export { createPipelineRunner, pipelineConcurrencyFromEnv } from './pipelines/controller.js';
+export type { PipelineRunner, PipelineRunnerConfig } from './pipelines/controller.js';

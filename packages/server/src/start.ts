@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import { LocalArtifactStore } from '@ferry/artifacts';
 import { SqlTrackingStore, SqlWebhookStore, adapterForUri, sqlStores } from '@ferry/store';
 import { createApp } from './app.js';
+import { createPipelineRunner, pipelineConcurrencyFromEnv } from './pipelines/controller.js';
 import { WebhookDispatcher, withWebhookEvents } from './webhooks/index.js';
 
 export interface ServerConfig {
@@ -29,6 +30,13 @@ export interface ServerConfig {
    * installed and built; `false` serves no UI.
    */
   uiRoot?: string | false;
+  /**
+   * Scratch folder of running pipeline tasks. Default: `pipeline-work` beside the artifacts
+   * destination (`./ferry-data/pipeline-work` with the default layout).
+   */
+  pipelineWorkDir?: string;
+  /** Pipeline tasks run at once; default `FERRY_PIPELINE_CONCURRENCY`, else the number of CPUs. */
+  pipelineConcurrency?: number;
   log?: (message: string) => void;
 }
 
@@ -51,6 +59,21 @@ export function defaultUiRoot(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * This server's URL as a local client reaches it (what pipeline tasks log to): a wildcard listen address
+ * becomes the loopback one; the static prefix is part of it.
+ */
+function selfUrl(config: ServerConfig, port: number): string {
+  const host =
+    config.host === '0.0.0.0' || config.host === ''
+      ? '127.0.0.1'
+      : config.host === '::'
+        ? '::1'
+        : config.host;
+  const prefix = config.staticPrefix ? config.staticPrefix.replace(/\/+$/, '') : '';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}${prefix}`;
 }
 
 /** How long in-flight requests get to finish on shutdown before their connections are cut. */
@@ -80,6 +103,7 @@ export async function prepareDatabase(config: ServerConfig): Promise<void> {
 /** Opens the stores (running migrations unless told not to), then listens. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const destination = localPath(config.artifactsDestination);
+  const concurrency = config.pipelineConcurrency ?? pipelineConcurrencyFromEnv(process.env);
   const store = trackingStore(config, destination);
   await store.open();
   const artifactProxy = config.serveArtifacts ? new LocalArtifactStore({ root: destination }) : undefined;
@@ -91,6 +115,18 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log: (message) => config.log?.(message),
   });
   const uiRoot = config.uiRoot === false ? undefined : (config.uiRoot ?? defaultUiRoot());
+  // Pipelines run in the server. Tasks log over HTTP to this server; its URL is set once it listens.
+  const pipelineRunner = createPipelineRunner({
+    pipelines: stores.pipelines,
+    tracking: store,
+    ...(artifactProxy ? { artifactProxy } : {}),
+    workDir: config.pipelineWorkDir
+      ? resolve(config.pipelineWorkDir)
+      : join(dirname(destination), 'pipeline-work'),
+    trackingUri: '',
+    ...(concurrency !== undefined ? { concurrency } : {}),
+    log: (message) => config.log?.(message),
+  });
   const app = createApp(
     {
       ...stores,
@@ -98,6 +134,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       webhooks,
       webhookDispatcher,
       ...(artifactProxy ? { artifactProxy } : {}),
+      pipelineController: pipelineRunner.controller,
+      pipelineWorkDir: pipelineRunner.workDir,
     },
     {
       ...(config.staticPrefix ? { staticPrefix: config.staticPrefix } : {}),
@@ -118,6 +156,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   );
   const uiUrl = `${url}${config.staticPrefix ? config.staticPrefix.replace(/\/+$/, '') : ''}/`;
   config.log?.(uiRoot ? `Ferry UI: ${uiUrl}` : 'Ferry UI: not served (@ferry/web is not built)');
+  pipelineRunner.setTrackingUri(selfUrl(config, address.port));
+  pipelineRunner.controller.start();
+  pipelineRunner.scheduler.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -135,6 +176,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           clearInterval(sweep);
           clearTimeout(deadline);
         }
+        // Runs left unfinished stay in the database; the next controller to start resumes them.
+        await pipelineRunner.close();
         await webhookDispatcher.close();
         await store.close();
       })();

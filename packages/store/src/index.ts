@@ -28,5 +28,13 @@ export {
 export { SqlWebhookStore } from './sql-webhook-store.js';
 export type { SqlWebhookStoreOptions } from './sql-webhook-store.js';
 export { SqlLoggedModelStore } from './sql-logged-model-store.js';
+export type * from './pipeline-store.js';
+export {
+  ACTIVE_PIPELINE_RUN_STATUSES,
+  PIPELINE_LIMITS,
+  PIPELINE_RUN_STATUSES,
+  PIPELINE_TASK_STATUSES,
+} from './pipeline-store.js';
+export { SqlPipelineStore } from './sql-pipeline-store.js';
 export { sqlStores } from './sql-stores.js';
 export type { SqlStores } from './sql-stores.js';

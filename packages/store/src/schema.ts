@@ -179,4 +179,100 @@ export interface Database {
   webhook_events: { webhook_id: string; entity: string; action: string; position: number };
   /** The database's own webhook-secret key, made on first use when no key is configured. */
   webhook_secret_keys: { key_id: string; key: string; creation_timestamp: number };
+
+  /** Pipelines (migration 0006-pipelines); `last_version` is the version counter, 0 before any. */
+  pipelines: {
+    pipeline_id: string;
+    name: string;
+    description: string | null;
+    creation_time: number;
+    last_version: Generated<number>;
+  };
+  /** `spec` is JSON text. */
+  pipeline_versions: {
+    pipeline_id: string;
+    version: number;
+    spec: string;
+    spec_digest: string;
+    description: string | null;
+    creation_time: number;
+  };
+  /** `spec`, `parameters` and `options` are JSON text. */
+  pipeline_runs: {
+    run_id: string;
+    name: string;
+    pipeline_id: string | null;
+    pipeline_version: number | null;
+    spec: string;
+    parameters: string;
+    status: string;
+    experiment_id: string;
+    tracking_run_id: string | null;
+    schedule_id: string | null;
+    creation_time: number;
+    start_time: number | null;
+    end_time: number | null;
+    error: string | null;
+    owner: string | null;
+    lease_expires_at: number | null;
+    options: string;
+  };
+  /** `inputs` and `outputs` are JSON text. */
+  pipeline_tasks: {
+    run_id: string;
+    task_id: string;
+    name: string;
+    parent_task_id: string | null;
+    status: string;
+    attempt: number;
+    inputs: string | null;
+    outputs: string | null;
+    cache_key: string | null;
+    cached_from_run_id: string | null;
+    cached_from_task_id: string | null;
+    tracking_run_id: string | null;
+    executor_handle: string | null;
+    log_uri: string | null;
+    error: string | null;
+    creation_time: number;
+    start_time: number | null;
+    end_time: number | null;
+  };
+  /** `outputs` is JSON text. */
+  pipeline_cache: {
+    cache_key: string;
+    outputs: string;
+    run_id: string;
+    task_id: string;
+    creation_time: number;
+  };
+  pipeline_artifacts: {
+    uri: string;
+    run_id: string;
+    task_id: string;
+    role: string;
+    name: string;
+    artifact_type: string;
+    digest: string | null;
+    creation_time: number;
+  };
+  /** `parameters` is JSON text; `catchup` and `enabled` are 0/1. */
+  pipeline_schedules: {
+    schedule_id: string;
+    name: string;
+    pipeline_id: string;
+    pipeline_version: number | null;
+    parameters: string;
+    experiment_id: string;
+    cron: string | null;
+    timezone: string | null;
+    interval_ms: number | null;
+    max_concurrency: number;
+    catchup: number;
+    enabled: number;
+    next_fire_at: number | null;
+    last_fired_at: number | null;
+    creation_time: number;
+    last_updated_time: number;
+  };
 }

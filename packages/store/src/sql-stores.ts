@@ -1,5 +1,7 @@
+import type { PipelineStore } from './pipeline-store.js';
 import type { LoggedModelStore, RegistryStore } from './registry-store.js';
 import { SqlLoggedModelStore } from './sql-logged-model-store.js';
+import { SqlPipelineStore } from './sql-pipeline-store.js';
 import { SqlRegistryStore } from './sql-registry-store.js';
 import type { SqlTrackingStore } from './sql-tracking-store.js';
 
@@ -8,6 +10,7 @@ export interface SqlStores {
   store: SqlTrackingStore;
   registry: RegistryStore;
   loggedModels: LoggedModelStore;
+  pipelines: PipelineStore;
 }
 
 export function sqlStores(tracking: SqlTrackingStore): SqlStores {
@@ -15,5 +18,6 @@ export function sqlStores(tracking: SqlTrackingStore): SqlStores {
     store: tracking,
     registry: new SqlRegistryStore(tracking),
     loggedModels: new SqlLoggedModelStore(tracking),
+    pipelines: new SqlPipelineStore(tracking),
   };
 }

@@ -30,6 +30,7 @@ const ALL_MIGRATIONS = [
   '0003-webhooks',
   '0004-metric-rollups',
   '0005-registry-history',
+  '0006-pipelines',
 ];
 
 async function closeAll(stores: SqlTrackingStore[]): Promise<void> {

@@ -5,6 +5,7 @@ import { modelsSchema } from './0002-models.js';
 import { webhooksSchema } from './0003-webhooks.js';
 import { metricRollupsSchema } from './0004-metric-rollups.js';
 import { registryHistorySchema } from './0005-registry-history.js';
+import { pipelinesSchema } from './0006-pipelines.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export function allMigrations(adapter: DialectAdapter): Record<string, Migration> {
@@ -14,5 +15,6 @@ export function allMigrations(adapter: DialectAdapter): Record<string, Migration
     '0003-webhooks': webhooksSchema(adapter),
     '0004-metric-rollups': metricRollupsSchema(adapter),
     '0005-registry-history': registryHistorySchema(adapter),
+    '0006-pipelines': pipelinesSchema(adapter),
   };
 }
