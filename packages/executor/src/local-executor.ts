@@ -27,6 +27,9 @@ import {
 } from './process-tree.js';
 import { Semaphore } from './semaphore.js';
 
+/** How many ended tasks' results attach() can still report. */
+const ENDED_KEPT = 1000;
+
 export interface LocalExecutorOptions {
   /** Tasks running at once; `start()` waits (FIFO) for a free slot. Default: os.availableParallelism(). */
   concurrency?: number;
@@ -51,6 +54,7 @@ export class LocalExecutor implements Executor {
   readonly #slots: Semaphore;
   /** Started by this instance and not yet ended, by handle. */
   readonly #tracked = new Map<string, Tracked>();
+  readonly #ended = new Map<string, ExecResult>();
   #closed = false;
 
   constructor(options: LocalExecutorOptions = {}) {
@@ -163,6 +167,7 @@ export class LocalExecutor implements Executor {
         clearTimeout(tracked.killTimer);
         this.#tracked.delete(handle);
         const result = outcome(tracked.stopping, code, signal, task.timeoutMs);
+        this.#remember(handle, result);
         if (tracked.stopping) note(log, result.reason!);
         closeSync(log);
         // Settle first: whoever waits on `done` hears of the end before the freed slot starts another task.
@@ -187,12 +192,22 @@ export class LocalExecutor implements Executor {
   }
 
   /**
-   * Follows a task this instance started. For any other handle (notably after a controller restart)
-   * returns undefined: a dead parent's children can be neither awaited nor have their exit status read,
+   * Follows a task this instance started (also one that has ended since, among the last 1,000). For any
+   * other handle (notably after a controller restart) returns undefined: a dead parent's children can be neither awaited nor have their exit status read,
    * so the controller cancels such a task by handle and runs it again.
    */
   async attach(handle: string): Promise<RunningTask | undefined> {
-    return this.#tracked.get(handle)?.running;
+    const running = this.#tracked.get(handle)?.running;
+    if (running) return running;
+    // A task that ended between one controller letting go of it and the next attaching still counts.
+    const ended = this.#ended.get(handle);
+    return ended ? { handle, done: Promise.resolve(ended) } : undefined;
+  }
+
+  /** Keeps how recent tasks ended, for attach(); bounded, oldest forgotten first. */
+  #remember(handle: string, result: ExecResult): void {
+    this.#ended.set(handle, result);
+    if (this.#ended.size > ENDED_KEPT) this.#ended.delete(this.#ended.keys().next().value as string);
   }
 
   /**

@@ -221,7 +221,34 @@ describe.each(['sqlite', 'postgresql'] as const)(
       await first.stop();
       const second = h.current().controller({ leaseMs: 600 });
       second.start();
+      // Released only once the second controller follows the task: a re-attach, not a rerun.
+      await until(
+        async () => (await pipelines.getPipelineRun(id)).owner === second.owner,
+        'the second controller to take the run',
+      );
       await writeFile(join(dir, 'go'), '');
+      const done = await second.wait(id);
+      expect(done.status).toBe('succeeded');
+      expect(await h.current().lines('ran')).toEqual(['before', 'middle', 'after']);
+      const middle = (await pipelines.listTasks(id)).find((t) => t.taskId === 'middle')!;
+      expect(middle.attempt).toBe(1);
+      expect(middle.logUri).toMatch(/attempt-1\.log$/);
+    });
+
+    it('a task that ended while no controller drove the run counts: its outcome is taken, not rerun', async () => {
+      const { dir, pipelines } = h.current();
+      const first = h.current().controller({ leaseMs: 600 });
+      const { id } = await first.submit({ spec: interrupted(dir), experimentId: h.current().experimentId });
+      await until(
+        async () => (await h.current().lines('ran')).includes('middle'),
+        'the middle task to start',
+      );
+      await first.stop();
+      await writeFile(join(dir, 'go'), '');
+      // The task's process ends before anyone drives the run again.
+      await until(async () => h.current().executor.running === 0, 'the task to end');
+      const second = h.current().controller({ leaseMs: 600 });
+      second.start();
       const done = await second.wait(id);
       expect(done.status).toBe('succeeded');
       expect(await h.current().lines('ran')).toEqual(['before', 'middle', 'after']);

@@ -85,7 +85,7 @@ describe('LocalExecutor', () => {
     await waitGroupGone(pgid);
   });
 
-  it('attaches only to tasks it started itself', async () => {
+  it('attaches only to tasks it started itself, running or recently ended', async () => {
     const executor = make();
     const running = await executor.start(tree());
     await readPgid(dir);
@@ -93,8 +93,11 @@ describe('LocalExecutor', () => {
     // A fresh instance (after a controller restart) cannot await another process's children.
     expect(await make().attach(running.handle)).toBeUndefined();
     await executor.cancel(running.handle);
-    await running.done;
-    expect(await executor.attach(running.handle)).toBeUndefined();
+    const result = await running.done;
+    // Ended since: attaching reports how it ended (a controller taking over must not run it again).
+    const ended = await executor.attach(running.handle);
+    expect(ended?.handle).toBe(running.handle);
+    expect(await ended?.done).toEqual(result);
   });
 
   it('marks its tasks with the task id in their environment', async () => {

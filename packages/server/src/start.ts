@@ -8,7 +8,11 @@ import { serve } from '@hono/node-server';
 import { LocalArtifactStore } from '@ferry/artifacts';
 import { SqlTrackingStore, SqlWebhookStore, adapterForUri, sqlStores } from '@ferry/store';
 import { createApp } from './app.js';
-import { createPipelineRunner, pipelineConcurrencyFromEnv } from './pipelines/controller.js';
+import {
+  createPipelineRunner,
+  pipelineConcurrencyFromEnv,
+  pipelineLeaseFromEnv,
+} from './pipelines/controller.js';
 import { WebhookDispatcher, withWebhookEvents } from './webhooks/index.js';
 
 export interface ServerConfig {
@@ -104,6 +108,7 @@ export async function prepareDatabase(config: ServerConfig): Promise<void> {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const destination = localPath(config.artifactsDestination);
   const concurrency = config.pipelineConcurrency ?? pipelineConcurrencyFromEnv(process.env);
+  const leaseMs = pipelineLeaseFromEnv(process.env);
   const store = trackingStore(config, destination);
   await store.open();
   const artifactProxy = config.serveArtifacts ? new LocalArtifactStore({ root: destination }) : undefined;
@@ -125,6 +130,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       : join(dirname(destination), 'pipeline-work'),
     trackingUri: '',
     ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(leaseMs !== undefined ? { controllerOptions: { leaseMs } } : {}),
     log: (message) => config.log?.(message),
   });
   const app = createApp(

@@ -7,6 +7,10 @@ import { LoggedModelPage } from './views/logged-model-page';
 import { ModelPage } from './views/model-page';
 import { ModelVersionPage } from './views/model-version-page';
 import { ModelsList } from './views/models-list';
+import { PipelineCompare } from './views/pipeline-compare';
+import { PipelineList } from './views/pipeline-list';
+import { PipelinePage } from './views/pipeline-page';
+import { PipelineRunPage } from './views/pipeline-run-page';
 import { RunPage } from './views/run-page';
 
 /** Picks the view for the hash route; the routes are the ones MLflow's clients print links to. */
@@ -27,6 +31,11 @@ function view(segments: string[]): ReactNode {
   if (first === 'models' && a !== undefined && b === undefined) return <ModelPage name={a} />;
   if (first === 'models' && a !== undefined && b === 'versions' && c !== undefined)
     return <ModelVersionPage name={a} version={c} />;
+  // Pipelines: the list (`?tab=runs` for runs), one pipeline, one run, runs compared.
+  if (first === 'pipelines' && a === undefined) return <PipelineList />;
+  if (first === 'pipelines' && a !== undefined && b === undefined) return <PipelinePage pipelineId={a} />;
+  if (first === 'pipeline-runs' && a === 'compare' && b === undefined) return <PipelineCompare />;
+  if (first === 'pipeline-runs' && a !== undefined && b === undefined) return <PipelineRunPage runId={a} />;
   return (
     <div className="page">
       <h1>Not found</h1>
@@ -39,7 +48,12 @@ function view(segments: string[]): ReactNode {
 
 export function App() {
   const { segments } = useRoute();
-  const section = segments[0] === 'models' ? 'models' : 'experiments';
+  const section =
+    segments[0] === 'models'
+      ? 'models'
+      : segments[0] === 'pipelines' || segments[0] === 'pipeline-runs'
+        ? 'pipelines'
+        : 'experiments';
   return (
     <>
       <header className="top">
@@ -52,6 +66,9 @@ export function App() {
           </a>
           <a className={section === 'models' ? 'active' : ''} href={href('models')}>
             Models
+          </a>
+          <a className={section === 'pipelines' ? 'active' : ''} href={href('pipelines')}>
+            Pipelines
           </a>
         </nav>
       </header>

@@ -126,17 +126,28 @@ interface Staged {
   resultFile?: string;
 }
 
-/** Materialises inputs and names the outputs' places, then builds the argv. */
-async function stage(rc: RunContext, leaf: LeafInstance, dir: string, artifactUri: string): Promise<Staged> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(join(dir, 'inputs'), { recursive: true });
-  await mkdir(join(dir, 'outputs'), { recursive: true });
+/**
+ * Materialises inputs and names the outputs' places, then builds the argv. For an attempt that is
+ * already running (re-attached), only the places are named: its folder is in use.
+ */
+async function stage(
+  rc: RunContext,
+  leaf: LeafInstance,
+  dir: string,
+  artifactUri: string,
+  materialise: boolean,
+): Promise<Staged> {
+  if (materialise) {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(join(dir, 'inputs'), { recursive: true });
+    await mkdir(join(dir, 'outputs'), { recursive: true });
+  }
   const inputText: Record<string, string> = {};
   const functionInputs: Record<string, Json | { path: string; uri: string }> = {};
   for (const [name, value] of Object.entries(leaf.inputs)) {
     if (isArtifact(leaf.component.inputs[name])) {
       const path = join(dir, 'inputs', name);
-      await downloadArtifact(rc.deps.resolveArtifact, value as string, path);
+      if (materialise) await downloadArtifact(rc.deps.resolveArtifact, value as string, path);
       inputText[name] = path;
       functionInputs[name] = { path, uri: value as string };
     } else {
@@ -166,7 +177,9 @@ async function stage(rc: RunContext, leaf: LeafInstance, dir: string, artifactUr
   if ('function' in impl) {
     const inputsFile = join(dir, 'function-inputs.json');
     const resultFile = join(dir, 'function-result.json');
-    await writeFile(inputsFile, JSON.stringify({ inputs: functionInputs, outputs: artifactOutputs }));
+    if (materialise) {
+      await writeFile(inputsFile, JSON.stringify({ inputs: functionInputs, outputs: artifactOutputs }));
+    }
     const command = functionRunnerCommand(impl.function.module, impl.function.export, inputsFile, resultFile);
     return { command, logPath, artifactOutputs, parameterFiles, resultFile };
   }
@@ -316,7 +329,7 @@ export async function runLeaf(rc: RunContext, leaf: LeafInstance): Promise<TaskO
     const dir = attemptDir(rc, leaf.taskId, attempt);
     let staged: Staged;
     try {
-      staged = await stage(rc, leaf, dir, artifactUri);
+      staged = await stage(rc, leaf, dir, artifactUri, !resumed);
     } catch (error) {
       lastError = `could not prepare the task: ${(error as Error).message}`;
       break;

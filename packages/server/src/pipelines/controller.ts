@@ -47,6 +47,22 @@ export function pipelineConcurrencyFromEnv(env: Record<string, string | undefine
   return n;
 }
 
+/**
+ * `FERRY_PIPELINE_LEASE_MS`: how long a server's claim on a run lasts without renewal, i.e. how soon
+ * another server takes over the runs of one that died (default 30 s; stopping cleanly releases them at once).
+ */
+export function pipelineLeaseFromEnv(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.FERRY_PIPELINE_LEASE_MS?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 100) {
+    throw invalidParam(
+      `FERRY_PIPELINE_LEASE_MS must be a whole number of milliseconds, at least 100 (got '${raw}').`,
+    );
+  }
+  return n;
+}
+
 export function createPipelineRunner(config: PipelineRunnerConfig): PipelineRunner {
   const executor = new LocalExecutor({ concurrency: config.concurrency ?? availableParallelism() });
   const deps: ControllerDeps = {
