@@ -48,8 +48,10 @@ describe('function runner', () => {
     expect(command.slice(4)).toEqual(['m.ts', 'f', 'in.json', 'out.json']);
   });
 
-  // The compiled runner registers tsx itself; it exists once the package is built (`tsc -b`).
-  it.skipIf(!existsSync(compiledRunner))('runs a TypeScript step with the compiled runner', async () => {
+  // The compiled runner registers tsx itself; it exists once the package is built (`npm test` builds first).
+  it('runs a TypeScript step with the compiled runner', async () => {
+    if (!existsSync(compiledRunner))
+      throw new Error(`${compiledRunner} is missing: run \`npm run build\` first`);
     const inputsFile = join(dir, 'inputs.json');
     const resultFile = join(dir, 'result.json');
     await writeFile(inputsFile, JSON.stringify({ inputs: { a: 20, b: 22 }, outputs: {} }));

@@ -82,6 +82,54 @@ describe('pipelines in a started server', () => {
     expect(existsSync(join(dir, 'pipeline-work'))).toBe(true);
   });
 
+  it('a Python step logs into its own task run through MLflow’s environment variables', async () => {
+    // What mlflow.log_metric does underneath (no mlflow package needed): POST runs/log-metric to
+    // MLFLOW_TRACKING_URI for MLFLOW_RUN_ID.
+    const script = [
+      'import json, os, time, urllib.request',
+      "body = {'run_id': os.environ['MLFLOW_RUN_ID'], 'key': 'accuracy', 'value': 0.93,",
+      "        'timestamp': int(time.time() * 1000), 'step': 1}",
+      "req = urllib.request.Request(os.environ['MLFLOW_TRACKING_URI'] + '/api/2.0/mlflow/runs/log-metric',",
+      "    data=json.dumps(body).encode(), headers={'Content-Type': 'application/json'}, method='POST')",
+      'print(urllib.request.urlopen(req).status)',
+    ].join('\n');
+    const spec: PipelineSpec = {
+      apiVersion: 'ferry.pipeline/v1',
+      name: 'python-logs',
+      parameters: {},
+      tasks: {
+        train: {
+          component: {
+            name: 'train',
+            inputs: {},
+            outputs: {},
+            implementation: { command: ['python3', '-c', script] },
+          },
+          arguments: {},
+        },
+      },
+    };
+    const { run } = await api('POST', 'pipelines/runs/create', { spec });
+    let state: Record<string, any>;
+    const deadline = Date.now() + 60_000;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      state = await api('GET', `pipelines/runs/get?run_id=${run.run_id}`);
+    } while (!['succeeded', 'failed', 'cancelled'].includes(state.run.status) && Date.now() < deadline);
+    expect(state.run.status, JSON.stringify(state.tasks)).toBe('succeeded');
+    const task = state.tasks.find((t: Record<string, any>) => t.task_id === 'train');
+    const res = await fetch(
+      `http://127.0.0.1:${port}/api/2.0/mlflow/runs/get?run_id=${task.tracking_run_id}`,
+    );
+    const tracked = (await res.json()) as Record<string, any>;
+    const metrics = tracked.run.data.metrics as { key: string; value: number; step: unknown }[];
+    expect(metrics.map((m) => [m.key, m.value, Number(m.step)])).toEqual([['accuracy', 0.93, 1]]);
+    expect(tracked.run.data.tags).toContainEqual({
+      key: 'mlflow.parentRunId',
+      value: state.run.tracking_run_id,
+    });
+  });
+
   it('fires schedules: an interval schedule starts runs by itself', async () => {
     const spec: PipelineSpec = {
       apiVersion: 'ferry.pipeline/v1',
