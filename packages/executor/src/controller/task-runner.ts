@@ -383,7 +383,13 @@ export async function runLeaf(rc: RunContext, leaf: LeafInstance): Promise<TaskO
     if (result === undefined || (rc.signal.aborted && rc.detaching())) {
       return { status: 'cancelled', outputs: {} };
     }
-    const logUri = await keepLog(rc, staged.logPath, artifactUri, attempt).catch(() => null);
+    // A log that cannot be stored does not fail the task; say so where the server logs.
+    const logUri = await keepLog(rc, staged.logPath, artifactUri, attempt).catch((error: Error) => {
+      rc.deps.log?.(
+        `pipeline run ${rc.run.id}, task ${leaf.taskId}: storing the log failed: ${error.message}`,
+      );
+      return null;
+    });
     if (logUri) await pipelines.updateTask(rc.run.id, leaf.taskId, { logUri });
     if (result.status === 'cancelled' || rc.signal.aborted) return finishCancelled();
     if (result.status === 'succeeded') {
