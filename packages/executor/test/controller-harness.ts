@@ -21,7 +21,11 @@ export interface Harness {
   deps: ControllerDeps;
   experimentId: string;
   /** A controller on the shared stores (several may run at once, like server replicas). */
-  controller(options?: { leaseMs?: number; executor?: LocalExecutor }): PipelineController;
+  controller(options?: {
+    leaseMs?: number;
+    executor?: LocalExecutor;
+    pipelines?: PipelineStore;
+  }): PipelineController;
   /** Another executor, as a restarted server process would have (closed after the test). */
   newExecutor(): LocalExecutor;
   /** Lines of a file the test's commands append to (how a test counts what really ran). */
@@ -77,7 +81,7 @@ export function useHarness(backend: 'sqlite' | 'postgresql' = 'sqlite'): { curre
       experimentId: await tracking.createExperiment({ name: 'pipelines' }),
       controller(options = {}) {
         const controller = new PipelineController(
-          { ...deps, executor: options.executor ?? executor },
+          { ...deps, executor: options.executor ?? executor, pipelines: options.pipelines ?? pipelines },
           { leaseMs: options.leaseMs ?? 2000, pollMs: 100 },
         );
         controllers.push(controller);

@@ -186,7 +186,7 @@ describe.each(['sqlite', 'postgresql'] as const)(
 
     it('after a restart, another controller resumes the run: finished tasks are kept, the interrupted one runs again', async () => {
       const { dir, pipelines } = h.current();
-      const first = h.current().controller({ leaseMs: 600 });
+      const first = h.current().controller({ leaseMs: 1500 });
       const { id } = await first.submit({ spec: interrupted(dir), experimentId: h.current().experimentId });
       await until(
         async () => (await h.current().lines('ran')).includes('middle'),
@@ -196,7 +196,7 @@ describe.each(['sqlite', 'postgresql'] as const)(
       expect((await pipelines.getPipelineRun(id)).status).toBe('running');
       // A restarted server has a new executor, which cannot follow the old process: it is stopped
       // and the task runs again.
-      const second = h.current().controller({ leaseMs: 600, executor: h.current().newExecutor() });
+      const second = h.current().controller({ leaseMs: 1500, executor: h.current().newExecutor() });
       second.start();
       await until(
         async () => (await h.current().lines('ran')).filter((l) => l === 'middle').length === 2,
@@ -212,14 +212,14 @@ describe.each(['sqlite', 'postgresql'] as const)(
 
     it('a controller taking over in the same process re-attaches to the task still running', async () => {
       const { dir, pipelines } = h.current();
-      const first = h.current().controller({ leaseMs: 600 });
+      const first = h.current().controller({ leaseMs: 1500 });
       const { id } = await first.submit({ spec: interrupted(dir), experimentId: h.current().experimentId });
       await until(
         async () => (await h.current().lines('ran')).includes('middle'),
         'the middle task to start',
       );
       await first.stop();
-      const second = h.current().controller({ leaseMs: 600 });
+      const second = h.current().controller({ leaseMs: 1500 });
       second.start();
       // Released only once the second controller follows the task: a re-attach, not a rerun.
       await until(
@@ -235,9 +235,36 @@ describe.each(['sqlite', 'postgresql'] as const)(
       expect(middle.logUri).toMatch(/attempt-1\.log$/);
     });
 
+    it('a controller stopped while a task is being started still lets go of the run at once', async () => {
+      const { dir, pipelines } = h.current();
+      // Marking the task running is slow here, so the stop lands between the start and the wait.
+      const slow = new Proxy(pipelines, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver) as unknown;
+          if (key !== 'updateTask' || typeof value !== 'function') return value;
+          return async (...args: Parameters<typeof pipelines.updateTask>) => {
+            if (args[2].status === 'running') await new Promise((r) => setTimeout(r, 400));
+            return pipelines.updateTask(...args);
+          };
+        },
+      });
+      const first = h.current().controller({ leaseMs: 1500, pipelines: slow });
+      const { id } = await first.submit({ spec: interrupted(dir), experimentId: h.current().experimentId });
+      await until(
+        async () => (await h.current().lines('ran')).includes('middle'),
+        'the middle task to start',
+      );
+      await first.stop(); // would wait for the task (that is, forever) if the stop went unnoticed
+      const second = h.current().controller({ leaseMs: 1500 });
+      second.start();
+      await writeFile(join(dir, 'go'), '');
+      expect((await second.wait(id)).status).toBe('succeeded');
+      expect(await h.current().lines('ran')).toEqual(['before', 'middle', 'after']);
+    });
+
     it('a task that ended while no controller drove the run counts: its outcome is taken, not rerun', async () => {
       const { dir, pipelines } = h.current();
-      const first = h.current().controller({ leaseMs: 600 });
+      const first = h.current().controller({ leaseMs: 1500 });
       const { id } = await first.submit({ spec: interrupted(dir), experimentId: h.current().experimentId });
       await until(
         async () => (await h.current().lines('ran')).includes('middle'),
@@ -247,7 +274,7 @@ describe.each(['sqlite', 'postgresql'] as const)(
       await writeFile(join(dir, 'go'), '');
       // The task's process ends before anyone drives the run again.
       await until(async () => h.current().executor.running === 0, 'the task to end');
-      const second = h.current().controller({ leaseMs: 600 });
+      const second = h.current().controller({ leaseMs: 1500 });
       second.start();
       const done = await second.wait(id);
       expect(done.status).toBe('succeeded');

@@ -240,9 +240,10 @@ export class PipelineController {
       )) ?? run;
     // Renew the lease while driving; notice cancellation asked through another replica; give the
     // run up if the lease was lost (another controller took it over).
+    let renewing: Promise<void> | undefined;
     const renew = setInterval(
-      () =>
-        void (async () => {
+      () => {
+        renewing ??= (async () => {
           const kept = await pipelines.claimPipelineRun(runId, this.owner, this.#leaseMs, this.#now());
           if (!kept) {
             active.detach = true;
@@ -251,7 +252,10 @@ export class PipelineController {
           }
           const current = await pipelines.getPipelineRun(runId);
           if (current.status === 'cancelling') active.abort.abort();
-        })().catch(() => undefined),
+        })()
+          .catch(() => undefined)
+          .finally(() => (renewing = undefined));
+      },
       Math.max(50, Math.floor(this.#leaseMs / 3)),
     );
     try {
@@ -288,6 +292,8 @@ export class PipelineController {
       }
     } finally {
       clearInterval(renew);
+      // A renewal still in flight would take the lease back after the release: let it land first.
+      await renewing;
       await pipelines.releasePipelineRun(runId, this.owner);
     }
   }

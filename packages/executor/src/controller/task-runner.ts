@@ -377,7 +377,10 @@ export async function runLeaf(rc: RunContext, leaf: LeafInstance): Promise<TaskO
       const check = () => rc.detaching() && resolve(undefined);
       rc.signal.addEventListener('abort', check);
       void running.done.then(() => rc.signal.removeEventListener('abort', check));
+      if (rc.signal.aborted) check();
     });
+    // An abort that came while the task was being started found no listener yet: act on it now.
+    if (rc.signal.aborted) onAbort();
     const result = await Promise.race([running.done, detached]);
     rc.signal.removeEventListener('abort', onAbort);
     if (result === undefined || (rc.signal.aborted && rc.detaching())) {

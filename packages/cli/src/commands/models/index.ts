@@ -5,12 +5,15 @@ import { addDescribeCommand } from './describe.js';
 import { addDownloadCommand } from './download.js';
 import { addListCommand } from './list.js';
 import { addRegisterCommand } from './register.js';
+import { addServeCommand } from './serve.js';
 import { addTagCommands } from './tag.js';
 import { addTransitionCommand } from './transition.js';
 
 /** `ferry models ...`: the model registry — register, list, describe, stages, aliases, tags, download. */
 export function modelsCommand(): Command {
-  const cmd = new Command('models').description('Register, find, promote and download registered models');
+  const cmd = new Command('models').description(
+    'Register, find, promote, download and serve registered models',
+  );
   // The order here is the order of `ferry models --help`.
   addListCommand(cmd);
   addDescribeCommand(cmd);
@@ -20,5 +23,6 @@ export function modelsCommand(): Command {
   addTagCommands(cmd);
   addDeleteCommand(cmd);
   addDownloadCommand(cmd);
+  addServeCommand(cmd);
   return cmd;
 }
