@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { isModelsUri, parseModelUri } from '@ferry/core';
 import type { TrackingSession } from '@ferry/sdk';
-import { loadModelSlot, SwappableTarget } from '@ferry/serving';
+import { SwappableTarget } from '@ferry/serving';
 import type { ModelSlot } from '@ferry/serving';
 import { registryOf } from './shared.js';
 
@@ -35,18 +35,16 @@ async function currentVersion(
   return undefined;
 }
 
-/** Downloads and loads one model as a serving slot; a failure becomes a not-ready slot, never a crash. */
+/**
+ * Downloads and loads one model as a serving slot; a failure becomes a not-ready slot, never a crash.
+ * The loaded model is the slot's own: closing it when it is swapped out also removes its download.
+ */
 async function loadSlot(s: TrackingSession, uri: string, name: string, version?: string): Promise<ModelSlot> {
+  const id = { name, ...(version !== undefined ? { version } : {}) };
   try {
-    const loaded = await s.loadModel(version !== undefined ? `models:/${name}/${version}` : uri);
-    return await loadModelSlot({ name, ...(version !== undefined ? { version } : {}), path: loaded.dir });
+    return { ...id, model: await s.loadModel(version !== undefined ? `models:/${name}/${version}` : uri) };
   } catch (error) {
-    return {
-      name,
-      ...(version !== undefined ? { version } : {}),
-      model: undefined,
-      error: (error as Error).message,
-    };
+    return { ...id, model: undefined, error: (error as Error).message };
   }
 }
 
