@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PipelineSpec } from '@ferry/pipeline';
+import type { PipelineStore } from '@ferry/store';
 import { param, shell, spec, statuses, task, useHarness } from './controller-harness.js';
 
 /** Waits until `check` holds, polling (an upper bound, not a timing assertion). */
@@ -184,15 +185,21 @@ describe.each(['sqlite', 'postgresql'] as const)(
         after: task(shell('after', `echo after >> ${dir}/ran`), {}, { dependsOn: ['middle'] }),
       });
 
-    it('after a restart, another controller resumes the run: finished tasks are kept, the interrupted one runs again', async () => {
-      const { dir, pipelines } = h.current();
-      const first = h.current().controller({ leaseMs: 1500 });
+    /** Starts the interrupted pipeline on one controller and stops that controller once its middle task runs. */
+    const startThenStop = async (dir: string, pipelines?: PipelineStore): Promise<string> => {
+      const first = h.current().controller({ leaseMs: 1500, ...(pipelines ? { pipelines } : {}) });
       const { id } = await first.submit({ spec: interrupted(dir), experimentId: h.current().experimentId });
       await until(
         async () => (await h.current().lines('ran')).includes('middle'),
         'the middle task to start',
       );
       await first.stop();
+      return id;
+    };
+
+    it('after a restart, another controller resumes the run: finished tasks are kept, the interrupted one runs again', async () => {
+      const { dir, pipelines } = h.current();
+      const id = await startThenStop(dir);
       expect((await pipelines.getPipelineRun(id)).status).toBe('running');
       // A restarted server has a new executor, which cannot follow the old process: it is stopped
       // and the task runs again.
@@ -212,13 +219,7 @@ describe.each(['sqlite', 'postgresql'] as const)(
 
     it('a controller taking over in the same process re-attaches to the task still running', async () => {
       const { dir, pipelines } = h.current();
-      const first = h.current().controller({ leaseMs: 1500 });
-      const { id } = await first.submit({ spec: interrupted(dir), experimentId: h.current().experimentId });
-      await until(
-        async () => (await h.current().lines('ran')).includes('middle'),
-        'the middle task to start',
-      );
-      await first.stop();
+      const id = await startThenStop(dir);
       const second = h.current().controller({ leaseMs: 1500 });
       second.start();
       // Released only once the second controller follows the task: a re-attach, not a rerun.
@@ -248,13 +249,7 @@ describe.each(['sqlite', 'postgresql'] as const)(
           };
         },
       });
-      const first = h.current().controller({ leaseMs: 1500, pipelines: slow });
-      const { id } = await first.submit({ spec: interrupted(dir), experimentId: h.current().experimentId });
-      await until(
-        async () => (await h.current().lines('ran')).includes('middle'),
-        'the middle task to start',
-      );
-      await first.stop(); // would wait for the task (that is, forever) if the stop went unnoticed
+      const id = await startThenStop(dir, slow); // would wait for the task (that is, forever) if the stop went unnoticed
       const second = h.current().controller({ leaseMs: 1500 });
       second.start();
       await writeFile(join(dir, 'go'), '');
@@ -264,13 +259,7 @@ describe.each(['sqlite', 'postgresql'] as const)(
 
     it('a task that ended while no controller drove the run counts: its outcome is taken, not rerun', async () => {
       const { dir, pipelines } = h.current();
-      const first = h.current().controller({ leaseMs: 1500 });
-      const { id } = await first.submit({ spec: interrupted(dir), experimentId: h.current().experimentId });
-      await until(
-        async () => (await h.current().lines('ran')).includes('middle'),
-        'the middle task to start',
-      );
-      await first.stop();
+      const id = await startThenStop(dir);
       await writeFile(join(dir, 'go'), '');
       // The task's process ends before anyone drives the run again.
       await until(async () => h.current().executor.running === 0, 'the task to end');

@@ -25,6 +25,24 @@ export function Loading({
   return <>{children()}</>;
 }
 
+/** Labelled values as a two-column table, leaving out the ones that are empty (an overview's facts). */
+export function LabelledRows({ rows }: { rows: [string, ReactNode][] }) {
+  return (
+    <table className="kv">
+      <tbody>
+        {rows
+          .filter(([, v]) => v !== '')
+          .map(([label, v]) => (
+            <tr key={label}>
+              <th>{label}</th>
+              <td>{v}</td>
+            </tr>
+          ))}
+      </tbody>
+    </table>
+  );
+}
+
 /** A two-column key/value table with a caption; shows "None" when empty. */
 export function KeyValueTable({ title, rows, testId }: { title: string; rows: KeyValue[]; testId?: string }) {
   return (

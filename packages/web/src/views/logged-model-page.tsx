@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { signatureBlock } from '../artifact-formats';
-import { KeyValueTable, Loading, visibleTags } from '../components';
+import { KeyValueTable, LabelledRows, Loading, visibleTags } from '../components';
 import { formatNumber, formatTime } from '../format';
 import { href } from '../router';
 import { useLoad } from '../use-load';
@@ -56,18 +56,7 @@ function Overview({ model }: { model: LoggedModel }) {
   ];
   return (
     <section className="card" data-testid="logged-model-overview">
-      <table className="kv">
-        <tbody>
-          {rows
-            .filter(([, v]) => v !== '')
-            .map(([label, v]) => (
-              <tr key={label}>
-                <th>{label}</th>
-                <td>{v}</td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
+      <LabelledRows rows={rows} />
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { get, send } from '../api';
 import { modelFileUrl } from '../api-registry';
 import { signatureBlock, summarizeMlModel } from '../artifact-formats';
 import type { MlModelSummary } from '../artifact-formats';
-import { Loading } from '../components';
+import { LabelledRows, Loading } from '../components';
 import { formatTime } from '../format';
 import { href } from '../router';
 import type { ModelVersion, RegisteredModel } from '../types';
@@ -132,18 +132,7 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
           return (
             <>
               <section className="card" data-testid="version">
-                <table className="kv">
-                  <tbody>
-                    {rows
-                      .filter(([, v]) => v !== '')
-                      .map(([label, v]) => (
-                        <tr key={label}>
-                          <th>{label}</th>
-                          <td>{v}</td>
-                        </tr>
-                      ))}
-                  </tbody>
-                </table>
+                <LabelledRows rows={rows} />
               </section>
               <MarkdownEditor
                 title="Description"

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ReactNode } from 'react';
 import { cancelRun, effectiveParameters, getRun, isRunLive, retryRun, showJson } from '../api-pipelines';
 import type { PipelineRun, TaskStatus } from '../api-pipelines';
-import { ErrorBox, Loading } from '../components';
+import { ErrorBox, LabelledRows, Loading } from '../components';
 import { formatTime } from '../format';
 import { href, setQuery, useRoute } from '../router';
 import { PipelineDag, StatusPill, toggled } from './pipeline-dag-view';
@@ -61,18 +61,7 @@ function Header({ run, now }: { run: PipelineRun; now: number }) {
     <div className="columns">
       <section className="card" data-testid="run-overview">
         <h2>Overview</h2>
-        <table className="kv">
-          <tbody>
-            {rows
-              .filter(([, v]) => v !== '')
-              .map(([label, v]) => (
-                <tr key={label}>
-                  <th>{label}</th>
-                  <td>{v}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
+        <LabelledRows rows={rows} />
         {run.error && (
           <div className="error" data-testid="run-error">
             {run.error}

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import { artifactLocation, taskLog } from '../api-pipelines';
 import type { Json, PipelineRun, PipelineTask } from '../api-pipelines';
-import { Loading } from '../components';
+import { LabelledRows, Loading } from '../components';
 import { formatDuration, formatTime } from '../format';
 import { href } from '../router';
 import { ArtifactsBrowser } from './artifacts-browser';
@@ -180,18 +180,7 @@ export function TaskPanel({
       data-status={task.status}
     >
       {head}
-      <table className="kv">
-        <tbody>
-          {rows
-            .filter(([, v]) => v !== '')
-            .map(([label, v]) => (
-              <tr key={label}>
-                <th>{label}</th>
-                <td>{v}</td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
+      <LabelledRows rows={rows} />
       {task.error && (
         <div className="error" data-testid="task-error">
           {task.error}
