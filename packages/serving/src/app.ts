@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
-import { ServingMetrics, gauge } from './metrics.js';
+import { ServingMetrics, gauge, renderMetrics } from './metrics.js';
+import type { MetricsSnapshot } from './metrics.js';
 import { invocations, ping, version } from './mlflow.js';
 import {
   PLATFORM,
@@ -15,6 +16,9 @@ import {
   v2Error,
 } from './open-inference.js';
 import type { ModelSlot, ServingTarget, ServingTargetProvider } from './slots.js';
+
+/** MLflow's default request timeout (`MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`), in milliseconds. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** The response header naming the model version that answered. */
 export const MODEL_VERSION_HEADER = 'x-ferry-model-version';
@@ -31,6 +35,17 @@ export interface ScoringAppOptions {
   metrics?: ServingMetrics | false;
   /** Include `stack_trace` in MLflow error bodies of unexpected model errors, as MLflow does (default false). */
   stackTraces?: boolean;
+  /**
+   * Longest time a request may take, in milliseconds, before it is answered 504 (default 60 s, as
+   * MLflow's `--timeout`; 0: no limit). The prediction cannot be interrupted: it runs on, and its model
+   * is held (not closed by a swap) until it ends.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * The metrics `/metrics` shows, when they are more than this app's own (e.g. every worker process of
+   * a cluster); default: this app's `metrics`.
+   */
+  gatherMetrics?: () => Promise<MetricsSnapshot[]>;
   /** Unexpected errors (a model throwing a non-Ferry error, a failing provider). */
   log?: (message: string, error?: unknown) => void;
 }
@@ -52,6 +67,7 @@ export function createScoringApp(options: ScoringAppOptions): Hono<Env> {
   const metrics = options.metrics === false ? undefined : (options.metrics ?? new ServingMetrics());
   const log = options.log ?? (() => undefined);
   const stackTraces = options.stackTraces ?? false;
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = new Hono<Env>();
 
   app.use('*', async (c, next) => {
@@ -64,10 +80,14 @@ export function createScoringApp(options: ScoringAppOptions): Hono<Env> {
       return c.json({ error: 'No model is available to serve this request' }, 503);
     }
     c.set('target', target);
-    try {
-      await next();
-    } finally {
-      target.release?.();
+    const work = next();
+    if ((await settledWithin(work, timeoutMs)) === 'late') {
+      // The handler goes on; the models it holds stay open until it ends.
+      void work.then(release(target), release(target));
+      c.res = timeoutResponse(c.req.path);
+    } else {
+      release(target)();
+      await work;
     }
     const slot = c.get('slot');
     if (slot?.version !== undefined) {
@@ -112,7 +132,7 @@ export function createScoringApp(options: ScoringAppOptions): Hono<Env> {
   for (const base of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     app.get(base, (c) => {
       const slot = slotOf(c);
-      return slot instanceof Response ? slot : modelMetadata(slot);
+      return slot instanceof Response ? slot : modelMetadata(slot, c.get('target').models);
     });
     app.get(`${base}/ready`, (c) => {
       const slot = slotOf(c);
@@ -126,14 +146,15 @@ export function createScoringApp(options: ScoringAppOptions): Hono<Env> {
   }
 
   if (metrics !== undefined) {
-    app.get('/metrics', (c) => {
+    app.get('/metrics', async (c) => {
       const models = c.get('target').models;
       const ready = gauge(
         'ferry_serving_model_ready',
         'Whether the model of each slot is loaded (1) or failed to load (0).',
         models.map((m) => ({ labels: { model: m.name, version: m.version ?? '' }, value: m.model ? 1 : 0 })),
       );
-      return new Response(metrics.render(ready), {
+      const snapshots = options.gatherMetrics ? await options.gatherMetrics() : [metrics.snapshot()];
+      return new Response(renderMetrics(snapshots, ready), {
         headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
       });
     });
@@ -151,4 +172,36 @@ export function createScoringApp(options: ScoringAppOptions): Hono<Env> {
       : c.json({ error_code: 'INTERNAL_ERROR', message: 'Internal server error' }, 500);
   });
   return app;
+}
+
+const release = (target: ServingTarget) => () => target.release?.();
+
+/** Whether `work` settles within `ms` (0: no limit, wait for it). */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<'settled' | 'late'> {
+  if (ms <= 0)
+    return work.then(
+      () => 'settled',
+      () => 'settled',
+    );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    return await Promise.race([
+      work.then(
+        () => 'settled' as const,
+        () => 'settled' as const,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** 504 in the protocol of the path: MLflow's plain message, or the Open Inference Protocol's `{"error"}`. */
+function timeoutResponse(path: string): Response {
+  const message = 'Request processing time exceeded limit';
+  return path.startsWith('/v2/')
+    ? v2Error(504, message)
+    : new Response(message, { status: 504, headers: { 'content-type': 'application/json' } });
 }

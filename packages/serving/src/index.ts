@@ -1,10 +1,17 @@
 export type { ModelSlot, ServingTarget, ServingTargetProvider } from './slots.js';
 export { SwappableTarget, loadModelSlot, staticTarget } from './slots.js';
 export type { ScoringAppOptions } from './app.js';
-export { MODEL_VERSION_HEADER, createScoringApp } from './app.js';
+export { DEFAULT_REQUEST_TIMEOUT_MS, MODEL_VERSION_HEADER, createScoringApp } from './app.js';
 export type { RunningScoringServer, ScoringServerOptions } from './start.js';
 export { startScoringServer } from './start.js';
 export type { RequestLabels } from './metrics.js';
 export { DEFAULT_BUCKETS, ServingMetrics } from './metrics.js';
 export { DEFAULT_MAX_BODY_BYTES, PayloadTooLargeError } from './body.js';
 export { parseCsv } from './csv.js';
+export type { MetricsSnapshot } from './metrics.js';
+export { renderMetrics } from './metrics.js';
+export { canaryTarget } from './canary.js';
+export type { BatchingOptions } from './batching.js';
+export { batchingModel } from './batching.js';
+export type { PrimaryOptions } from './cluster.js';
+export { announceListening, runPrimary, workerMetrics } from './cluster.js';

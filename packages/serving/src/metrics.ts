@@ -16,6 +16,14 @@ interface Histogram {
   count: number;
 }
 
+/** Counters and histograms of one ServingMetrics, as plain data (sent between worker processes). */
+export interface MetricsSnapshot {
+  buckets: number[];
+  requests: { labels: Record<string, string>; value: number }[];
+  errors: { labels: Record<string, string>; value: number }[];
+  durations: { labels: Record<string, string>; counts: number[]; sum: number; count: number }[];
+}
+
 /**
  * Request metrics of a scoring app in the Prometheus text exposition format (version 0.0.4):
  * `ferry_serving_requests_total{model,version,protocol,status}`,
@@ -50,30 +58,85 @@ export class ServingMetrics {
     h.count++;
   }
 
+  /** A copy of the counts so far. */
+  snapshot(): MetricsSnapshot {
+    const copy = (m: Map<string, { labels: Record<string, string>; value: number }>) =>
+      [...m.values()].map((e) => ({ labels: { ...e.labels }, value: e.value }));
+    return {
+      buckets: [...this.#buckets],
+      requests: copy(this.#requests),
+      errors: copy(this.#errors),
+      durations: [...this.#durations.values()].map((h) => ({
+        labels: { ...(h.labels as unknown as Record<string, string>) },
+        counts: [...h.counts],
+        sum: h.sum,
+        count: h.count,
+      })),
+    };
+  }
+
   /** The exposition text; `extra` lines (already formatted families) are appended. */
   render(extra: readonly string[] = []): string {
-    const lines: string[] = [];
-    family(lines, 'ferry_serving_requests_total', 'counter', 'Scoring requests answered.', this.#requests);
-    family(
-      lines,
-      'ferry_serving_request_errors_total',
-      'counter',
-      'Scoring requests answered with an error status (4xx, 5xx).',
-      this.#errors,
-    );
-    const name = 'ferry_serving_request_duration_seconds';
-    lines.push(`# HELP ${name} Time to answer a scoring request, in seconds.`, `# TYPE ${name} histogram`);
-    for (const h of this.#durations.values()) {
-      const base = h.labels as unknown as Record<string, string>;
-      this.#buckets.forEach((bound, i) => {
-        lines.push(`${name}_bucket${labelText({ ...base, le: formatNumber(bound) })} ${h.counts[i]}`);
-      });
-      lines.push(`${name}_bucket${labelText({ ...base, le: '+Inf' })} ${h.count}`);
-      lines.push(`${name}_sum${labelText(base)} ${formatNumber(h.sum)}`);
-      lines.push(`${name}_count${labelText(base)} ${h.count}`);
-    }
-    return [...lines, ...extra].join('\n') + '\n';
+    return renderMetrics([this.snapshot()], extra);
   }
+}
+
+/**
+ * The exposition text of several snapshots added together (the worker processes of one server), with
+ * `extra` lines (already formatted families) appended. Histograms of different buckets are not added.
+ */
+export function renderMetrics(snapshots: readonly MetricsSnapshot[], extra: readonly string[] = []): string {
+  const sum = (entries: { labels: Record<string, string>; value: number }[]) => {
+    const merged = new Map<string, { labels: Record<string, string>; value: number }>();
+    for (const e of entries) {
+      const key = labelText(e.labels);
+      const found = merged.get(key);
+      if (found) found.value += e.value;
+      else merged.set(key, { labels: e.labels, value: e.value });
+    }
+    return merged;
+  };
+  const buckets = snapshots[0]?.buckets ?? [...DEFAULT_BUCKETS];
+  const durations = new Map<string, MetricsSnapshot['durations'][number]>();
+  for (const snapshot of snapshots) {
+    if (snapshot.buckets.join() !== buckets.join()) continue;
+    for (const h of snapshot.durations) {
+      const key = labelText(h.labels);
+      const found = durations.get(key);
+      if (found === undefined) durations.set(key, { ...h, counts: [...h.counts] });
+      else {
+        h.counts.forEach((n, i) => (found.counts[i]! += n));
+        found.sum += h.sum;
+        found.count += h.count;
+      }
+    }
+  }
+  const lines: string[] = [];
+  family(
+    lines,
+    'ferry_serving_requests_total',
+    'counter',
+    'Scoring requests answered.',
+    sum(snapshots.flatMap((s) => s.requests)),
+  );
+  family(
+    lines,
+    'ferry_serving_request_errors_total',
+    'counter',
+    'Scoring requests answered with an error status (4xx, 5xx).',
+    sum(snapshots.flatMap((s) => s.errors)),
+  );
+  const name = 'ferry_serving_request_duration_seconds';
+  lines.push(`# HELP ${name} Time to answer a scoring request, in seconds.`, `# TYPE ${name} histogram`);
+  for (const h of durations.values()) {
+    buckets.forEach((bound, i) => {
+      lines.push(`${name}_bucket${labelText({ ...h.labels, le: formatNumber(bound) })} ${h.counts[i]}`);
+    });
+    lines.push(`${name}_bucket${labelText({ ...h.labels, le: '+Inf' })} ${h.count}`);
+    lines.push(`${name}_sum${labelText(h.labels)} ${formatNumber(h.sum)}`);
+    lines.push(`${name}_count${labelText(h.labels)} ${h.count}`);
+  }
+  return [...lines, ...extra].join('\n') + '\n';
 }
 
 /** A gauge family: one sample per label set. */

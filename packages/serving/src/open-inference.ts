@@ -20,16 +20,22 @@ const json = (status: number, body: unknown): Response =>
 
 export const v2Error = (status: number, message: string): Response => json(status, { error: message });
 
-/** The slot a `/v2/models/{name}[/versions/{version}]` path addresses, or the 404 response. */
+/**
+ * The slot a `/v2/models/{name}[/versions/{version}]` path addresses (without a version: the first slot
+ * of that name, the one this request was routed to), or the 404 response.
+ */
 export function findSlot(
   models: readonly ModelSlot[],
   name: string,
   version: string | undefined,
 ): ModelSlot | Response {
-  const slot = models.find((m) => m.name === name);
-  if (slot === undefined) return v2Error(404, `Model ${name} not found`);
-  if (version !== undefined && slot.version !== version) {
-    const served = slot.version === undefined ? 'no version' : `version ${slot.version}`;
+  const named = models.filter((m) => m.name === name);
+  if (named.length === 0) return v2Error(404, `Model ${name} not found`);
+  if (version === undefined) return named[0]!;
+  const slot = named.find((m) => m.version === version);
+  if (slot === undefined) {
+    const versions = named.filter((m) => m.version !== undefined).map((m) => m.version);
+    const served = versions.length === 0 ? 'no version' : `version ${versions.join(', ')}`;
     return v2Error(404, `Model ${name} version ${version} not found (serving ${served})`);
   }
   return slot;
@@ -52,13 +58,17 @@ export function modelReady(slot: ModelSlot): Response {
   return json(200, { name: slot.name, ...(slot.version ? { version: slot.version } : {}), ready: true });
 }
 
-/** `GET /v2/models/{name}`: the name, version, platform and the signature's tensors. */
-export function modelMetadata(slot: ModelSlot): Response {
+/** `GET /v2/models/{name}`: the name, the versions served, the platform and the signature's tensors. */
+export function modelMetadata(slot: ModelSlot, models: readonly ModelSlot[] = [slot]): Response {
   if (slot.model === undefined) return v2Error(503, notReadyMessage(slot));
   const signature = slot.model.signature;
+  // Every version served under this name (two during a canary), the addressed one first.
+  const versions = [slot, ...models.filter((m) => m.name === slot.name && m !== slot)]
+    .map((m) => m.version)
+    .filter((v): v is string => v !== undefined);
   return json(200, {
     name: slot.name,
-    versions: slot.version === undefined ? [] : [slot.version],
+    versions,
     platform: PLATFORM,
     inputs: tensorMetadata(signature?.inputs, 'input'),
     outputs: tensorMetadata(signature?.outputs, 'output'),

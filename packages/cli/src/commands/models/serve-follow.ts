@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { isModelsUri, parseModelUri } from '@ferry/core';
+import type { LoadedModel } from '@ferry/models';
 import type { TrackingSession } from '@ferry/sdk';
 import { SwappableTarget } from '@ferry/serving';
 import type { ModelSlot } from '@ferry/serving';
@@ -39,10 +40,17 @@ async function currentVersion(
  * Downloads and loads one model as a serving slot; a failure becomes a not-ready slot, never a crash.
  * The loaded model is the slot's own: closing it when it is swapped out also removes its download.
  */
-async function loadSlot(s: TrackingSession, uri: string, name: string, version?: string): Promise<ModelSlot> {
+async function loadSlot(
+  s: TrackingSession,
+  uri: string,
+  name: string,
+  version: string | undefined,
+  prepare: (model: LoadedModel) => LoadedModel,
+): Promise<ModelSlot> {
   const id = { name, ...(version !== undefined ? { version } : {}) };
   try {
-    return { ...id, model: await s.loadModel(version !== undefined ? `models:/${name}/${version}` : uri) };
+    const model = await s.loadModel(version !== undefined ? `models:/${name}/${version}` : uri);
+    return { ...id, model: prepare(model) };
   } catch (error) {
     return { ...id, model: undefined, error: (error as Error).message };
   }
@@ -63,12 +71,18 @@ export interface FollowedModel {
 export async function followModel(
   s: TrackingSession,
   uri: string,
-  options: { pollMs: number; log: (message: string) => void },
+  options: {
+    pollMs: number;
+    log: (message: string) => void;
+    /** Wraps each loaded model before it serves (e.g. adaptive batching). */
+    prepare?: (model: LoadedModel) => LoadedModel;
+  },
 ): Promise<FollowedModel> {
   const first = await currentVersion(s, uri);
   const parsed = isModelsUri(uri) ? parseModelUri(uri) : undefined;
   const name = first?.name ?? (parsed ? ('name' in parsed ? parsed.name : parsed.modelId) : basename(uri));
-  const initial = await loadSlot(s, uri, name, first?.version);
+  const prepare = options.prepare ?? ((model: LoadedModel) => model);
+  const initial = await loadSlot(s, uri, name, first?.version, prepare);
   const target = new SwappableTarget([initial]);
   options.log(
     initial.model
@@ -85,7 +99,7 @@ export async function followModel(
         const now = await currentVersion(s, uri);
         if (!now || now.version === serving) return;
         options.log(`${uri} now names version ${now.version}; loading it beside version ${serving}`);
-        const next = await loadSlot(s, uri, name, now.version);
+        const next = await loadSlot(s, uri, name, now.version, prepare);
         if (!next.model) {
           options.log(
             `version ${now.version} failed to load (${next.error}); still serving version ${serving}`,
