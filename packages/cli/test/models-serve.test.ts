@@ -144,4 +144,132 @@ describe('ferry models serve', () => {
     }
     expect(await (await fetch(`${serve.url}/version`)).text()).toContain('2');
   });
+
+  it('--canary sends its share to the second model, counted per version; --batch-max-size keeps answers right', async () => {
+    const serve = await listening([
+      'models',
+      'serve',
+      '-m',
+      'models:/scorer/1',
+      '--canary',
+      'models:/scorer/2:25',
+      '--batch-max-size',
+      '16',
+      '--port',
+      '0',
+      '--tracking-uri',
+      url,
+    ]);
+    const score = async () => {
+      const res = await fetch(`${serve.url}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ dataframe_records: [{ x: 1 }, { x: 2 }] }),
+      });
+      const body = (await res.json()) as { predictions: number[] };
+      return { status: res.status, version: res.headers.get('x-ferry-model-version'), body };
+    };
+    // Eight at a time, so the batching has company to batch.
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(...(await Promise.all(Array.from({ length: 8 }, score))));
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.body.predictions).toEqual([Number(a.version), Number(a.version)]);
+    }
+    expect(answers.filter((a) => a.version === '2')).toHaveLength(10);
+    const metrics = await (await fetch(`${serve.url}/metrics`)).text();
+    expect(metrics).toContain(
+      'ferry_serving_requests_total{model="scorer",version="1",protocol="mlflow",status="200"} 30',
+    );
+    expect(metrics).toContain(
+      'ferry_serving_requests_total{model="scorer",version="2",protocol="mlflow",status="200"} 10',
+    );
+    serve.child.kill('SIGTERM');
+  });
+
+  it('--workers: several processes serve one port; /metrics adds them up; a killed worker is replaced', async () => {
+    const serve = await listening([
+      'models',
+      'serve',
+      '-m',
+      'models:/scorer/2',
+      '--workers',
+      '2',
+      '--port',
+      '0',
+      '--tracking-uri',
+      url,
+    ]);
+    expect(serve.output()).toContain('(2 workers)');
+    const score = async () =>
+      (
+        await fetch(`${serve.url}/invocations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body: JSON.stringify({ dataframe_records: [{ x: 1 }] }),
+        })
+      ).status;
+    for (let i = 0; i < 20; i++) expect(await score()).toBe(200);
+    const total = async () => {
+      const text = await (await fetch(`${serve.url}/metrics`)).text();
+      return Number(/ferry_serving_requests_total\{[^}]*status="200"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    expect(await total()).toBe(20);
+
+    // `ps` exits 1 when it finds no process.
+    const workers = async () =>
+      (
+        await exec('ps', ['-o', 'pid=', '--ppid', String(serve.child.pid)]).catch(
+          (error: { code: number; stdout: string }) => {
+            if (error.code === 1) return { stdout: '' };
+            throw error;
+          },
+        )
+      ).stdout
+        .split('\n')
+        .map((line) => Number(line.trim()))
+        .filter((pid) => pid > 0);
+    const before = await workers();
+    expect(before).toHaveLength(2);
+    process.kill(before[0]!, 'SIGKILL');
+    const end = Date.now() + 60_000;
+    let after = await workers();
+    while (!(after.length === 2 && !after.includes(before[0]!))) {
+      if (Date.now() > end) throw new Error(`no worker replaced the killed one\n${serve.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+      after = await workers();
+    }
+    // The new worker loads the model before it listens; until then the other one answers.
+    for (let i = 0; i < 20; i++) expect(await score()).toBe(200);
+    expect(serve.output()).toMatch(/worker \d+ exited \(SIGKILL\); starting another/);
+
+    const exited = new Promise<number | null>((resolve) => serve.child.once('exit', resolve));
+    serve.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(await workers()).toEqual([]);
+  });
+
+  it('refuses a malformed --canary or --timeout with a clear message', async () => {
+    for (const [flag, value, message] of [
+      ['--canary', 'models:/scorer/2', "invalid canary 'models:/scorer/2': use <model-uri>:<percent>"],
+      ['--canary', 'models:/scorer/2:150', "invalid canary 'models:/scorer/2:150'"],
+      ['--timeout', '-1', "invalid timeout '-1'"],
+      ['--workers', '0', "invalid worker count '0'"],
+    ] as const) {
+      const failed = await exec(process.execPath, [
+        BIN,
+        'models',
+        'serve',
+        '-m',
+        'models:/scorer/1',
+        flag,
+        value,
+      ]).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toContain(message);
+    }
+  });
 });
