@@ -3,7 +3,7 @@ import { encodeBytes } from './input-example.js';
 import { isModelInput } from './model-input.js';
 import type { ModelOutput } from './model-input.js';
 import { pyIsoFormat } from './py-repr.js';
-import { PyFloat, pythonJson } from './python-json.js';
+import { PyFloat, RawJson, floatLiteral, pythonJson } from './python-json.js';
 import type { Tensor } from './tensor.js';
 import { isFloatDType, tensorToNested } from './tensor.js';
 
@@ -23,10 +23,11 @@ export function toJsonable(output: ModelOutput): unknown {
  * model returned float columns or tensors. Non-finite floats print as `NaN`/`Infinity`, as Python's do.
  */
 export function predictionsResponse(output: ModelOutput): string {
-  return pythonJson({ predictions: jsonable(output, true) });
+  return pythonJson({ predictions: jsonable(output, true, true) });
 }
 
-function jsonable(value: unknown, markFloats: boolean): unknown {
+/** `raw`: numeric tensors become their JSON text directly (only for `pythonJson` without indent). */
+function jsonable(value: unknown, markFloats: boolean, raw = false): unknown {
   if (isModelInput(value)) {
     if (value.kind === 'dataframe') {
       const floats = value.data.map((column) => isFloatDType(columnDType(column)));
@@ -39,9 +40,9 @@ function jsonable(value: unknown, markFloats: boolean): unknown {
         ),
       );
     }
-    if (value.kind === 'tensor') return tensorJson(value, markFloats);
+    if (value.kind === 'tensor') return tensorJson(value, markFloats, raw);
     return Object.fromEntries(
-      Object.entries(value.tensors).map(([name, t]) => [name, tensorJson(t, markFloats)]),
+      Object.entries(value.tensors).map(([name, t]) => [name, tensorJson(t, markFloats, raw)]),
     );
   }
   if (value instanceof Float32Array || value instanceof Float64Array) {
@@ -62,7 +63,8 @@ function jsonable(value: unknown, markFloats: boolean): unknown {
   return cell(value, false);
 }
 
-function tensorJson(t: Tensor, markFloats: boolean): unknown {
+function tensorJson(t: Tensor, markFloats: boolean, raw: boolean): unknown {
+  if (raw && markFloats && NUMERIC.has(t.dtype)) return new RawJson(numericTensorText(t));
   const nested = tensorToNested(t);
   if (!markFloats || !isFloatDType(t.dtype)) return nested;
   const mark = (v: unknown): unknown => (Array.isArray(v) ? v.map(mark) : new PyFloat(v as number));
@@ -75,4 +77,43 @@ function cell(value: unknown, float: boolean): unknown {
   if (value instanceof Uint8Array) return encodeBytes(value);
   if (value instanceof Date) return pyIsoFormat(value);
   return value;
+}
+
+const NUMERIC = new Set([
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float32',
+  'float64',
+]);
+
+/**
+ * A numeric tensor's nested lists in `pythonJson`'s text (floats as Python floats, ints as ints), written
+ * in one pass: a 10,000-row prediction would otherwise build 10,000 arrays and marker objects first.
+ */
+function numericTensorText(t: Tensor): string {
+  const format = isFloatDType(t.dtype)
+    ? (v: number | bigint) => floatLiteral(v as number)
+    : (v: number | bigint) => String(v);
+  const data = t.data as ArrayLike<number | bigint>;
+  if (t.shape.length === 0) return format(data[0]!);
+  const strides = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const write = (depth: number, offset: number): string => {
+    const n = t.shape[depth]!;
+    if (n === 0) return '[]';
+    let out = '[';
+    if (depth === t.shape.length - 1) {
+      for (let i = 0; i < n; i++) out += (i === 0 ? '' : ', ') + format(data[offset + i]!);
+    } else {
+      for (let i = 0; i < n; i++)
+        out += (i === 0 ? '' : ', ') + write(depth + 1, offset + i * strides[depth]!);
+    }
+    return out + ']';
+  };
+  return write(0, 0);
 }

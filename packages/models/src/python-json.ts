@@ -10,6 +10,14 @@ export class PyFloat {
 }
 
 /**
+ * JSON text already written in `pythonJson`'s form (for large numeric tensors, whose elements would
+ * otherwise each become an object first); `pythonJson` copies it as is. Only without `indent`.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/**
  * Serialises like Python's `json.dumps(value)` with its defaults (`ensure_ascii`, `", "`/`": "`
  * separators, `NaN`/`Infinity` literals) or, with `indent`, like `json.dumps(value, indent=n)`. MLflow
  * writes signatures, input examples and scoring responses this way; matching it byte for byte keeps
@@ -25,6 +33,7 @@ export function pythonJson(value: unknown, options: { indent?: number } = {}): s
 function write(value: unknown, indent: number | undefined, depth: number): string {
   if (value === null || value === undefined) return 'null';
   if (value instanceof PyFloat) return floatLiteral(value.value);
+  if (value instanceof RawJson) return value.text;
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
@@ -68,7 +77,7 @@ function join(items: string[], indent: number | undefined, depth: number): strin
   return inner + items.join(',' + inner) + '\n' + ' '.repeat(indent * depth);
 }
 
-function floatLiteral(value: number): string {
+export function floatLiteral(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
   return pyFloat(value);
