@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { addAliasCommands } from './alias.js';
+import { addBuildManifestsCommand } from './build-manifests.js';
 import { addDeleteCommand } from './delete.js';
 import { addDescribeCommand } from './describe.js';
 import { addDownloadCommand } from './download.js';
 import { addListCommand } from './list.js';
+import { addPredictCommand } from './predict.js';
 import { addRegisterCommand } from './register.js';
 import { addServeCommand } from './serve.js';
 import { addTagCommands } from './tag.js';
@@ -24,5 +26,7 @@ export function modelsCommand(): Command {
   addDeleteCommand(cmd);
   addDownloadCommand(cmd);
   addServeCommand(cmd);
+  addPredictCommand(cmd);
+  addBuildManifestsCommand(cmd);
   return cmd;
 }
