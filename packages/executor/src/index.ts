@@ -10,6 +10,7 @@ export { Semaphore } from './semaphore.js';
 export { PipelineController } from './controller/controller.js';
 export type { ControllerOptions, SubmitInput } from './controller/controller.js';
 export type { ControllerDeps } from './controller/run-context.js';
+export { DEFAULT_PROJECT_COMMAND } from './controller/run-context.js';
 export type { ArtifactResolver } from './controller/artifact-staging.js';
 export { liveLogPath } from './controller/task-runner.js';
 export { PIPELINE_RUN_TAG, PIPELINE_TASK_TAG } from './controller/tracking.js';

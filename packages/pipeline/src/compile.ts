@@ -9,10 +9,13 @@ import {
   SPEC_API_VERSION,
   type ComponentSpec,
   type Condition,
+  type Implementation,
   type IOSpec,
   type JsonSchema,
   type ParameterSpec,
   type PipelineSpec,
+  type ProjectImplementation,
+  type StepOptions,
   type TaskSpec,
   type ValueRef,
 } from './spec.js';
@@ -64,17 +67,21 @@ class Compiler {
     const source = draft.source;
     if (isStep(source)) {
       const config = stepConfig(source);
-      const implementation =
+      const implementation: Implementation =
         config.command !== undefined
           ? { command: [...config.command] }
-          : { function: await resolveFunctionStep(source, config.name, config.module!) };
+          : config.project !== undefined
+            ? { project: { ...config.project } }
+            : { function: await resolveFunctionStep(source, config.name, config.module!) };
+      const options =
+        config.project !== undefined ? projectStepOptions(config.project, config.options) : config.options;
       return {
         name: config.name,
         ...(config.description !== undefined && { description: config.description }),
         inputs: toIOSpecs(config.inputs),
         outputs: toIOSpecs(config.outputs),
         implementation,
-        ...(config.options && { options: config.options }),
+        ...(options && { options }),
       };
     }
     if ('def' in source) {
@@ -202,4 +209,16 @@ export async function compilePipeline<P extends IODecls, O extends string>(
   const graph = buildGraph(def as unknown as PipelineDef);
   const spec = await new Compiler().pipelineSpec(graph, graph.name);
   return parseSpec(spec);
+}
+
+/**
+ * A project step caches only when its version pins a commit: a folder, a branch or a tag can hold
+ * other code under the same URI tomorrow. An explicit cache option wins.
+ */
+function projectStepOptions(
+  project: ProjectImplementation,
+  options: StepOptions | undefined,
+): StepOptions | undefined {
+  if (options?.cache !== undefined || /^[0-9a-f]{40}$/.test(project.version ?? '')) return options;
+  return { ...options, cache: { enabled: false } };
 }

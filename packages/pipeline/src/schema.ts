@@ -96,6 +96,14 @@ export const implementationSchema: z.ZodType<Implementation> = z.lazy(() =>
       }),
     }),
     z.strictObject({ pipeline: pipelineSpecSchema }),
+    z.strictObject({
+      project: z.strictObject({
+        uri: z.string().min(1),
+        entryPoint: z.string().min(1).optional(),
+        version: z.string().min(1).optional(),
+        envManager: z.string().min(1).optional(),
+      }),
+    }),
   ]),
 );
 

@@ -68,11 +68,27 @@ export interface StepOptions {
  * - pipeline: a whole pipeline run as one step (its `outputs` are the step's outputs). The component's
  *   inputs are the nested pipeline's parameters, by name; an artifact input appears in `parameters`
  *   with the schema `{}`, and `{parameter}` references to it inside pass the artifact.
+ * - project: an entry point of a Ferry/MLflow project (`ferry run`), in the task's own tracking run;
+ *   every input is a project parameter (`-P name=value`; an artifact input passes its local path).
+ *   A project step has no outputs: what the project logs lands in the task's run.
  */
 export type Implementation =
   | { command: string[] }
   | { function: { module: string; export: string; codeDigest: string } }
-  | { pipeline: PipelineSpec };
+  | { pipeline: PipelineSpec }
+  | { project: ProjectImplementation };
+
+/** A project entry point run as a step. */
+export interface ProjectImplementation {
+  /** A project folder or git URI, with an optional `#subdir`. */
+  uri: string;
+  /** Default `main`. */
+  entryPoint?: string;
+  /** A commit, branch or tag of a git source. */
+  version?: string;
+  /** local, virtualenv, conda, node; default: the project's declared environment. */
+  envManager?: string;
+}
 
 export interface ComponentSpec {
   name: string;

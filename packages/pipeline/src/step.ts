@@ -2,7 +2,7 @@ import { currentGraph, fail, type TaskSource } from './graph.js';
 import type { IODecls } from './io.js';
 import type { Ref } from './refs.js';
 import type { AnyStepFunction, StepFunction } from './runtime.js';
-import type { Json, StepOptions } from './spec.js';
+import type { Json, ProjectImplementation, StepOptions } from './spec.js';
 import { taskHandle, type TaskHandle } from './task.js';
 
 /** Arguments when calling a step or pipeline in a pipeline body: references or JSON constants. */
@@ -23,6 +23,19 @@ export interface CommandStepConfig<I extends IODecls, O extends IODecls> extends
   command: string[];
   run?: never;
   module?: never;
+  project?: never;
+}
+
+/**
+ * A step that runs a project's entry point (as `ferry run` does) in the task's tracking run; its
+ * inputs are the project's parameters. It has no outputs. Unless `version` pins a commit (40 hex
+ * digits), the step is not cached by default: the project's files can change under the same URI.
+ */
+export interface ProjectStepConfig<I extends IODecls> extends StepConfigBase<I, Record<never, never>> {
+  project: ProjectImplementation;
+  command?: never;
+  run?: never;
+  module?: never;
 }
 
 /** A step that runs an exported TS/JS function; `module` must be `import.meta.url` of the exporting module. */
@@ -30,10 +43,11 @@ export interface FunctionStepConfig<I extends IODecls, O extends IODecls> extend
   run: StepFunction<I, O>;
   module: string;
   command?: never;
+  project?: never;
 }
 
 export type StepConfig<I extends IODecls, O extends IODecls> =
-  CommandStepConfig<I, O> | FunctionStepConfig<I, O>;
+  CommandStepConfig<I, O> | FunctionStepConfig<I, O> | ProjectStepConfig<I>;
 
 const STEP = Symbol.for('ferry.pipeline.step');
 
@@ -57,9 +71,12 @@ export function step<I extends IODecls = Record<never, never>, O extends IODecls
   config: StepConfig<I, O>,
 ): Step<I, O> {
   if (!config.name) fail('step(): a name is required');
-  const hasCommand = config.command !== undefined;
+  const kinds = [config.command, config.run, config.project].filter((kind) => kind !== undefined).length;
+  if (kinds !== 1) fail(`step '${config.name}': give exactly one of command, run and project`);
   const hasRun = config.run !== undefined;
-  if (hasCommand === hasRun) fail(`step '${config.name}': give exactly one of command and run`);
+  if (config.project !== undefined && Object.keys(config.outputs ?? {}).length > 0) {
+    fail(`step '${config.name}': a project step has no outputs (what the project logs lands in its run)`);
+  }
   if (hasRun && !config.module) fail(`step '${config.name}': a function step needs module: import.meta.url`);
   const outputNames = Object.keys(config.outputs ?? {}) as Extract<keyof O, string>[];
   const call = (args: TaskArgs<I>): TaskHandle<Extract<keyof O, string>> => {

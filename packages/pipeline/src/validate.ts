@@ -135,6 +135,13 @@ class Checker {
           }
         }
       });
+    } else if ('project' in impl) {
+      for (const output of Object.keys(component.outputs)) {
+        this.issue(
+          `${path}.outputs.${output}`,
+          `a project step has no outputs: what the project logs (metrics, artifacts) lands in the task's run`,
+        );
+      }
     } else if ('pipeline' in impl) {
       const nested = impl.pipeline;
       for (const input of Object.keys(component.inputs)) {

@@ -3,6 +3,9 @@ import type { Executor } from '../executor.js';
 import type { ArtifactResolver } from './artifact-staging.js';
 
 /** What the controller needs from the rest of Ferry. */
+/** `ferry run`, found on the PATH. */
+export const DEFAULT_PROJECT_COMMAND: readonly string[] = ['ferry', 'run'];
+
 export interface ControllerDeps {
   pipelines: PipelineStore;
   tracking: TrackingStore;
@@ -13,6 +16,11 @@ export interface ControllerDeps {
   workDir: string;
   /** Given to every task as FERRY_TRACKING_URI / MLFLOW_TRACKING_URI. */
   trackingUri: string;
+  /**
+   * The argv that starts `ferry run` for project steps (default DEFAULT_PROJECT_COMMAND, `ferry run`
+   * from the PATH); `ferry server` passes its own Node and CLI so the same Ferry runs them.
+   */
+  projectCommand?: readonly string[];
   now?: () => number;
   /** Diagnostics (never task output). */
   log?: (message: string) => void;

@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ComponentSpec, IOSpec, Json, StepOptions, TaskSpec } from '@ferry/pipeline';
+import type {
+  ComponentSpec,
+  IOSpec,
+  Json,
+  ProjectImplementation,
+  StepOptions,
+  TaskSpec,
+} from '@ferry/pipeline';
 import type { ArtifactLineage } from '@ferry/store';
 import { functionRunnerCommand } from '../function-runner-command.js';
 import type { ExecResult, RunningTask } from '../executor.js';
 import { digestLocal, downloadArtifact, uploadArtifact } from './artifact-staging.js';
+import { DEFAULT_PROJECT_COMMAND } from './run-context.js';
 import type { RunContext } from './run-context.js';
 import {
   PIPELINE_RUN_TAG,
@@ -136,6 +144,7 @@ async function stage(
   dir: string,
   artifactUri: string,
   materialise: boolean,
+  trackingRunId: string,
 ): Promise<Staged> {
   if (materialise) {
     await rm(dir, { recursive: true, force: true });
@@ -183,7 +192,38 @@ async function stage(
     const command = functionRunnerCommand(impl.function.module, impl.function.export, inputsFile, resultFile);
     return { command, logPath, artifactOutputs, parameterFiles, resultFile };
   }
+  if ('project' in impl) {
+    return {
+      command: projectCommand(rc, impl.project, inputText, trackingRunId),
+      logPath,
+      artifactOutputs,
+      parameterFiles,
+    };
+  }
   throw new Error(`task ${leaf.taskId}: a pipeline step is not a leaf`);
+}
+
+/**
+ * `ferry run <uri> --run-id <task run> -e <entry> -P name=value …`: the project runs in the task's own
+ * tracking run, so its params, tags, metrics and log land there.
+ */
+function projectCommand(
+  rc: RunContext,
+  project: ProjectImplementation,
+  inputText: Record<string, string>,
+  trackingRunId: string,
+): string[] {
+  return [
+    ...(rc.deps.projectCommand ?? DEFAULT_PROJECT_COMMAND),
+    project.uri,
+    '--run-id',
+    trackingRunId,
+    '-e',
+    project.entryPoint ?? 'main',
+    ...(project.version !== undefined ? ['--version', project.version] : []),
+    ...(project.envManager !== undefined ? ['--env-manager', project.envManager] : []),
+    ...Object.entries(inputText).flatMap(([name, value]) => ['-P', `${name}=${value}`]),
+  ];
 }
 
 /** Reads what a finished attempt produced; throws naming what is missing. */
@@ -329,7 +369,7 @@ export async function runLeaf(rc: RunContext, leaf: LeafInstance): Promise<TaskO
     const dir = attemptDir(rc, leaf.taskId, attempt);
     let staged: Staged;
     try {
-      staged = await stage(rc, leaf, dir, artifactUri, !resumed);
+      staged = await stage(rc, leaf, dir, artifactUri, !resumed, trackingRunId);
     } catch (error) {
       lastError = `could not prepare the task: ${(error as Error).message}`;
       break;

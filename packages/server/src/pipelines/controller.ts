@@ -17,6 +17,8 @@ export interface PipelineRunnerConfig {
   trackingUri: string;
   /** Tasks running at once on this machine; default: the number of CPUs. */
   concurrency?: number;
+  /** The argv of `ferry run` for project steps (default: FERRY_PROJECT_COMMAND, else `ferry run`). */
+  projectCommand?: string[];
   controllerOptions?: ControllerOptions;
   log?: (message: string) => void;
 }
@@ -63,6 +65,27 @@ export function pipelineLeaseFromEnv(env: Record<string, string | undefined>): n
   return n;
 }
 
+/**
+ * `FERRY_PROJECT_COMMAND`: the argv (a JSON array) that starts `ferry run` for pipelines' project
+ * steps; the `ferry` CLI sets it to itself. Undefined when not set (`ferry run` from the PATH then).
+ */
+export function projectCommandFromEnv(env: Record<string, string | undefined>): string[] | undefined {
+  const raw = env.FERRY_PROJECT_COMMAND?.trim();
+  if (!raw) return undefined;
+  let argv: unknown;
+  try {
+    argv = JSON.parse(raw);
+  } catch {
+    argv = undefined;
+  }
+  if (!Array.isArray(argv) || argv.length === 0 || argv.some((part) => typeof part !== 'string')) {
+    throw invalidParam(
+      `FERRY_PROJECT_COMMAND must be a JSON array of strings, e.g. ["ferry","run"] (got '${raw}').`,
+    );
+  }
+  return argv as string[];
+}
+
 export function createPipelineRunner(config: PipelineRunnerConfig): PipelineRunner {
   const executor = new LocalExecutor({ concurrency: config.concurrency ?? availableParallelism() });
   const deps: ControllerDeps = {
@@ -74,6 +97,8 @@ export function createPipelineRunner(config: PipelineRunnerConfig): PipelineRunn
     trackingUri: config.trackingUri,
     ...(config.log ? { log: config.log } : {}),
   };
+  const projectCommand = config.projectCommand ?? projectCommandFromEnv(process.env);
+  if (projectCommand) deps.projectCommand = projectCommand;
   const controller = new PipelineController(deps, config.controllerOptions);
   const scheduler = new PipelineScheduler({
     pipelines: config.pipelines,
