@@ -43,6 +43,8 @@ export type {
   WaitForRunOptions,
   RunPipelineOptions,
 } from './pipelines-client.js';
+export { ProjectsClient } from './projects-client.js';
+export type { ServerProjectRun, SubmitProjectRequest } from './projects-client.js';
 export { downloadArtifactUri } from './artifact-reader.js';
 export { logModel, loadModel } from './models.js';
 export type {

@@ -6,6 +6,7 @@ import { inProcessServer } from './in-process.js';
 import { loadModel } from './models.js';
 import type { LoadModelFromUriOptions, LoadedRemoteModel } from './models.js';
 import { PipelinesClient } from './pipelines-client.js';
+import { ProjectsClient } from './projects-client.js';
 import { RegistryClient } from './registry-client.js';
 import type { InProcessServer } from './in-process.js';
 import type { MetricQueueOptions } from './metric-queue.js';
@@ -50,6 +51,8 @@ export class TrackingSession {
   readonly registry: RegistryClient;
   /** Pipelines, their runs and schedules on the same server (Ferry's own API). */
   readonly pipelines: PipelinesClient;
+  /** Projects run by the server's executor (to run one here, use `runProject` from `@ferry/projects`). */
+  readonly projects: ProjectsClient;
   private readonly env: Record<string, string | undefined>;
   private readonly queueOptions: MetricQueueOptions | undefined;
   private readonly entryPoint: string | undefined;
@@ -71,6 +74,7 @@ export class TrackingSession {
     });
     this.registry = new RegistryClient(this.client);
     this.pipelines = new PipelinesClient(this.client);
+    this.projects = new ProjectsClient(this.client, this.pipelines);
     this.queueOptions = config.metricQueue;
     this.entryPoint = config.entryPoint ?? process.argv[1];
     this.captureGit = config.captureSource ?? true;

@@ -17,6 +17,7 @@ import { modelVersionRoutes } from './routes/model-versions.js';
 import { pipelineDefinitionRoutes } from './routes/pipelines.js';
 import { pipelineLineageRoutes } from './routes/pipelines-lineage.js';
 import { pipelineRunRoutes } from './routes/pipelines-runs.js';
+import { projectRoutes } from './routes/projects.js';
 import { pipelineScheduleRoutes } from './routes/pipelines-schedules.js';
 import { registeredModelRoutes } from './routes/registered-models.js';
 import { runRoutes } from './routes/runs.js';
@@ -45,6 +46,7 @@ const FERRY_ROUTES: ApiRoute[] = [
   ...pipelineRunRoutes,
   ...pipelineLineageRoutes,
   ...pipelineScheduleRoutes,
+  ...projectRoutes,
 ];
 const FERRY_PREFIXES = ['/api/2.0/ferry', '/ajax-api/2.0/ferry'];
 

@@ -25,7 +25,10 @@ export interface PipelinesApp {
   cleanup(): Promise<void>;
 }
 
-export async function createPipelinesApp(backend: BackendName): Promise<PipelinesApp> {
+export async function createPipelinesApp(
+  backend: BackendName,
+  options: { projectCommand?: string[] } = {},
+): Promise<PipelinesApp> {
   const base = await createTestApp(backend);
   const stores = sqlStores(base.store);
   const runner = createPipelineRunner({
@@ -36,6 +39,7 @@ export async function createPipelinesApp(backend: BackendName): Promise<Pipeline
     // The tasks here do not log to tracking; the URI only has to be there.
     trackingUri: 'http://127.0.0.1:9',
     concurrency: 4,
+    ...(options.projectCommand ? { projectCommand: options.projectCommand } : {}),
     controllerOptions: { leaseMs: 2000, pollMs: 100 },
   });
   const deps = { ...stores, artifactProxy: base.artifacts };
