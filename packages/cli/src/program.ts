@@ -7,6 +7,7 @@ import { gcCommand } from './commands/gc.js';
 import { metricsCommand } from './commands/metrics.js';
 import { modelsCommand } from './commands/models/index.js';
 import { pipelinesCommand } from './commands/pipelines/index.js';
+import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
 import { serverCommand } from './commands/server.js';
 
@@ -19,6 +20,7 @@ export function createProgram(): Command {
     .addCommand(serverCommand())
     .addCommand(dbCommand())
     .addCommand(experimentsCommand())
+    .addCommand(runCommand())
     .addCommand(runsCommand())
     .addCommand(metricsCommand())
     .addCommand(artifactsCommand())

@@ -4,6 +4,7 @@ import { isoTime, printObject, printRows } from '../output.js';
 import type { OutputOptions } from '../output.js';
 import { withSession, withTrackingOptions } from '../tracking.js';
 import { viewType } from './experiments.js';
+import { addReproduceCommand } from './runs-reproduce.js';
 
 type Opts = OutputOptions & { trackingUri?: string };
 
@@ -95,6 +96,7 @@ export function runsCommand(): Command {
       if (!opts.json) console.log(`Restored run ${runId}`);
     }),
   );
+  addReproduceCommand(cmd);
   return cmd;
 }
 
