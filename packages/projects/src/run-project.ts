@@ -12,6 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { FerryError } from '@ferry/core';
 import type { RunStatus } from '@ferry/core';
 import { ActiveRun, TrackingSession, experimentFromEnv, trackingUriFromEnv } from '@ferry/sdk';
 import type { DetachedJob } from './detached-job.js';
@@ -43,6 +44,12 @@ export interface RunProjectOptions {
   experimentName?: string;
   experimentId?: string;
   runName?: string;
+  /**
+   * Run in this existing run instead of creating one (MLflow's `mlflow run --run-id`; a pipeline's
+   * project step passes its task's run): the project's tags are set on it, parameters it does not
+   * have yet are logged, and it ends with the command's status. Its experiment is used.
+   */
+  runId?: string;
   /** Default: from the project's declared environment. */
   envManager?: EnvManager | string;
   /** Where the run is tracked, and what the command is told (default: FERRY_/MLFLOW_TRACKING_URI). */
@@ -130,6 +137,59 @@ async function experimentIdFor(
   return '0';
 }
 
+/** A new run with the project's tags and parameters. */
+async function createRun(
+  session: TrackingSession,
+  experimentId: string,
+  tags: Record<string, string>,
+  params: Record<string, string>,
+  runName: string | undefined,
+): Promise<ActiveRun> {
+  const created = await session.client.createRun({
+    experimentId,
+    tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+    ...(runName ? { runName } : {}),
+  });
+  const run = new ActiveRun(session.client, created.info);
+  await run.logParams(params);
+  return run;
+}
+
+/**
+ * An existing run made the project's: its tags set, the parameters it lacks logged. A parameter it
+ * already holds keeps its value (a run's params cannot change; a pipeline task's artifact input, say,
+ * is recorded by URI while the project gets its local path).
+ */
+async function adoptRun(
+  session: TrackingSession,
+  runId: string,
+  tags: Record<string, string>,
+  params: Record<string, string>,
+  warn: (message: string) => void,
+): Promise<ActiveRun> {
+  const existing = await session.client.getRun(runId);
+  if (existing.info.lifecycle_stage === 'deleted') {
+    throw new FerryError('INVALID_PARAMETER_VALUE', `Run ${runId} is deleted; it cannot run a project.`);
+  }
+  if (!['RUNNING', 'SCHEDULED'].includes(existing.info.status)) {
+    throw new FerryError(
+      'INVALID_PARAMETER_VALUE',
+      `Run ${runId} is ${existing.info.status}; a project can only run in a run that has not ended.`,
+    );
+  }
+  const run = new ActiveRun(session.client, existing.info);
+  await run.setTags(tags);
+  const held = new Map((existing.data.params ?? []).map((p) => [p.key, p.value]));
+  const missing = Object.fromEntries(Object.entries(params).filter(([key]) => !held.has(key)));
+  for (const [key, value] of Object.entries(params)) {
+    if (held.has(key) && held.get(key) !== value) {
+      warn(`run ${runId} already has parameter ${key}=${held.get(key)}; the project gets ${value}`);
+    }
+  }
+  await run.logParams(missing);
+  return run;
+}
+
 export async function runProject(options: RunProjectOptions): Promise<SubmittedRun> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -158,7 +218,6 @@ export async function runProject(options: RunProjectOptions): Promise<SubmittedR
     const command = renderCommand(entryPoint, resolved);
     const manager = options.envManager ? checkEnvManager(options.envManager) : defaultEnvManager(project);
 
-    const experimentId = await experimentIdFor(session, options, env);
     const tags: Record<string, string> = {
       [TAGS.user]: user(),
       [TAGS.sourceType]: PROJECT_SOURCE_TYPE,
@@ -174,14 +233,11 @@ export async function runProject(options: RunProjectOptions): Promise<SubmittedR
         : {}),
       ...options.tags,
     };
-    const created = await session.client.createRun({
-      experimentId,
-      tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
-      ...(options.runName ? { runName: options.runName } : {}),
-    });
-    const run = new ActiveRun(session.client, created.info);
+    const params = { ...resolved.values, ...resolved.extras };
+    const run = options.runId
+      ? await adoptRun(session, options.runId, tags, params, warn)
+      : await createRun(session, await experimentIdFor(session, options, env), tags, params, options.runName);
     const runId = run.runId;
-    await run.logParams({ ...resolved.values, ...resolved.extras });
     options.onRunCreated?.({ runId, experimentId: run.experimentId });
 
     logDir = await mkdtemp(join(tmpdir(), 'ferry-run-'));

@@ -87,16 +87,22 @@ export function runCommand(): Command {
       .argument('<uri>', 'project folder or git URI, optionally with #subdirectory')
       .option('-e, --entry-point <name>', 'entry point of the project, or a script file', 'main')
       .option('-P, --param <key=value>', 'a parameter (repeatable)', collect, [])
-      .option('-v, --version <version>', 'commit, branch or tag of a git project'),
-  ).action((uri: string, opts: ProjectRunOpts & { entryPoint: string; param: string[]; version?: string }) =>
-    runAndReport(opts, (options) =>
-      runProject({
-        ...options,
-        uri,
-        entryPoint: opts.entryPoint,
-        parameters: Object.fromEntries(opts.param.map(parseParameterAssignment)),
-        ...(opts.version ? { version: opts.version } : {}),
-      }),
-    ),
+      .option('-v, --version <version>', 'commit, branch or tag of a git project')
+      .option('--run-id <id>', 'run in this existing run (not ended) instead of creating one'),
+  ).action(
+    (
+      uri: string,
+      opts: ProjectRunOpts & { entryPoint: string; param: string[]; version?: string; runId?: string },
+    ) =>
+      runAndReport(opts, (options) =>
+        runProject({
+          ...options,
+          uri,
+          entryPoint: opts.entryPoint,
+          parameters: Object.fromEntries(opts.param.map(parseParameterAssignment)),
+          ...(opts.version ? { version: opts.version } : {}),
+          ...(opts.runId ? { runId: opts.runId } : {}),
+        }),
+      ),
   );
 }
