@@ -1,13 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@ferry/server';
 import type { RunningServer } from '@ferry/server';
-import { TrackingSession } from '@ferry/sdk';
+import type { TrackingSession } from '@ferry/sdk';
+import { alive, startTrackingServer } from '../../projects/test/support.js';
+import type { TestTrackingServer } from '../../projects/test/support.js';
 
 // The built `ferry` binary (`npm test` builds it first) running projects against a tracking server.
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
@@ -16,6 +16,7 @@ const EXAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../exam
 let dir: string;
 let server: RunningServer;
 let session: TrackingSession;
+let tracking: TestTrackingServer;
 
 interface Result {
   code: number | null;
@@ -45,37 +46,13 @@ async function tagsOf(runId: string): Promise<Record<string, string>> {
   return Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
 }
 
-/** Whether a process still runs (a zombie left for a container's init to reap counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first`);
-  dir = await mkdtemp(join(tmpdir(), 'ferry-cli-projects-'));
-  server = await startServer({
-    host: '127.0.0.1',
-    port: 0,
-    backendStoreUri: `sqlite:///${join(dir, 'ferry.db')}`,
-    artifactsDestination: join(dir, 'artifacts'),
-    serveArtifacts: true,
-  });
-  session = new TrackingSession({ trackingUri: server.url, env: {}, captureSource: false });
+  tracking = await startTrackingServer('ferry-cli-projects-');
+  ({ dir, server, session } = tracking);
 });
 afterAll(async () => {
-  await session.close();
-  await server.close();
-  await rm(dir, { recursive: true, force: true });
+  await tracking.close();
 });
 
 describe('ferry run and ferry runs reproduce', () => {

@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { pipeline, step } from '@ferry/pipeline';
-import { startServer } from '@ferry/server';
 import type { RunningServer } from '@ferry/server';
-import { TrackingSession } from '@ferry/sdk';
+import type { TrackingSession } from '@ferry/sdk';
+import { startTrackingServer } from '../../projects/test/support.js';
+import type { TestTrackingServer } from '../../projects/test/support.js';
 
 // Projects run by a server: submitted over REST (SDK `session.projects`) and as pipeline steps, both
 // through the real `ferry run` of the built CLI (`npm test` builds it first).
@@ -19,9 +18,9 @@ const COMMAND_PROJECT = resolve(
   '../../../examples/projects/command-project',
 );
 
-let dir: string;
 let server: RunningServer;
 let session: TrackingSession;
+let tracking: TestTrackingServer;
 const previousCommand = process.env['FERRY_PROJECT_COMMAND'];
 
 const tagsOf = async (runId: string) =>
@@ -31,24 +30,15 @@ const paramsOf = async (runId: string) =>
 
 beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first`);
-  dir = await mkdtemp(join(tmpdir(), 'ferry-project-server-'));
   // What the `ferry` CLI sets for a server it starts: project steps run this very CLI.
   process.env['FERRY_PROJECT_COMMAND'] = JSON.stringify([process.execPath, BIN, 'run']);
-  server = await startServer({
-    host: '127.0.0.1',
-    port: 0,
-    backendStoreUri: `sqlite:///${join(dir, 'ferry.db')}`,
-    artifactsDestination: join(dir, 'artifacts'),
-    serveArtifacts: true,
-  });
-  session = new TrackingSession({ trackingUri: server.url, env: {}, captureSource: false });
+  tracking = await startTrackingServer('ferry-project-server-');
+  ({ server, session } = tracking);
 });
 afterAll(async () => {
   if (previousCommand === undefined) delete process.env['FERRY_PROJECT_COMMAND'];
   else process.env['FERRY_PROJECT_COMMAND'] = previousCommand;
-  await session.close();
-  await server.close();
-  await rm(dir, { recursive: true, force: true });
+  await tracking.close();
 });
 
 describe('projects on a server', () => {

@@ -5,7 +5,7 @@ import type { ModelOutput } from './model-input.js';
 import { pyIsoFormat } from './py-repr.js';
 import { PyFloat, RawJson, floatLiteral, pythonJson } from './python-json.js';
 import type { Tensor } from './tensor.js';
-import { isFloatDType, tensorToNested } from './tensor.js';
+import { TENSOR_DTYPES, isFloatDType, tensorToNested } from './tensor.js';
 
 /**
  * A prediction as the JSON value MLflow's scoring server sends (`_get_jsonable_obj` with
@@ -79,18 +79,8 @@ function cell(value: unknown, float: boolean): unknown {
   return value;
 }
 
-const NUMERIC = new Set([
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-  'float32',
-  'float64',
-]);
+/** Dtypes whose elements are numbers or bigints (not bool, str or object). */
+const NUMERIC = new Set<string>(TENSOR_DTYPES.filter((d) => isFloatDType(d) || /^u?int/.test(d)));
 
 /**
  * A numeric tensor's nested lists in `pythonJson`'s text (floats as Python floats, ints as ints), written

@@ -1,12 +1,12 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@ferry/server';
 import type { RunningServer } from '@ferry/server';
-import { TrackingSession } from '@ferry/sdk';
+import type { TrackingSession } from '@ferry/sdk';
 import { runProject } from '../src/index.js';
 import { collector, runOf } from './support.js';
+import { startTrackingServer } from './support.js';
+import type { TestTrackingServer } from './support.js';
 
 // The projects under examples/projects, run against a tracking server (their scripts log over REST).
 const EXAMPLES = resolve(import.meta.dirname, '../../../examples/projects');
@@ -14,22 +14,14 @@ const EXAMPLES = resolve(import.meta.dirname, '../../../examples/projects');
 let dir: string;
 let server: RunningServer;
 let session: TrackingSession;
+let tracking: TestTrackingServer;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ferry-examples-'));
-  server = await startServer({
-    host: '127.0.0.1',
-    port: 0,
-    backendStoreUri: `sqlite:///${join(dir, 'ferry.db')}`,
-    artifactsDestination: join(dir, 'artifacts'),
-    serveArtifacts: true,
-  });
-  session = new TrackingSession({ trackingUri: server.url, env: {}, captureSource: false });
+  tracking = await startTrackingServer('ferry-examples-');
+  ({ dir, server, session } = tracking);
 });
 afterAll(async () => {
-  await session.close();
-  await server.close();
-  await rm(dir, { recursive: true, force: true });
+  await tracking.close();
 });
 
 describe('example projects', () => {

@@ -1,20 +1,21 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@ferry/server';
 import type { RunningServer } from '@ferry/server';
 import { TrackingSession } from '@ferry/sdk';
 import { reproduceRun, runProject } from '../src/index.js';
 import { makeRepo, writeFiles } from './git-fixture.js';
 import { alive, artifactText, collector, runOf, until } from './support.js';
+import { startTrackingServer } from './support.js';
+import type { TestTrackingServer } from './support.js';
 
 let dir: string;
 let server: RunningServer;
 let session: TrackingSession;
+let tracking: TestTrackingServer;
 let project: string;
 
 const MLPROJECT = `name: probe
@@ -40,22 +41,13 @@ entry_points:
 `;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ferry-run-project-'));
-  server = await startServer({
-    host: '127.0.0.1',
-    port: 0,
-    backendStoreUri: `sqlite:///${join(dir, 'ferry.db')}`,
-    artifactsDestination: join(dir, 'artifacts'),
-    serveArtifacts: true,
-  });
-  session = new TrackingSession({ trackingUri: server.url, env: {}, captureSource: false });
+  tracking = await startTrackingServer('ferry-run-project-');
+  ({ dir, server, session } = tracking);
   project = join(dir, 'probe');
   await writeFiles(project, { MLproject: MLPROJECT });
 });
 afterAll(async () => {
-  await session.close();
-  await server.close();
-  await rm(dir, { recursive: true, force: true });
+  await tracking.close();
 });
 
 const quiet = () => ({ stdout: collector(), stderr: collector() });

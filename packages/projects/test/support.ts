@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { TrackingSession } from '@ferry/sdk';
+import { startServer } from '@ferry/server';
+import type { RunningServer } from '@ferry/server';
+import { TrackingSession } from '@ferry/sdk';
 
 /** A writable that keeps what is written, for a run's stdout or stderr. */
 export function collector(): PassThrough & { text: () => string } {
@@ -48,4 +53,35 @@ export async function runOf(session: TrackingSession, runId: string) {
 /** A run artifact as text. */
 export async function artifactText(session: TrackingSession, runId: string, path: string): Promise<string> {
   return new TextDecoder().decode(await session.client.getArtifact(runId, path));
+}
+
+/** A tracking server on a fresh SQLite database in a temporary folder, with a session on it. */
+export interface TestTrackingServer {
+  dir: string;
+  server: RunningServer;
+  session: TrackingSession;
+  /** Closes the session and the server, and removes the folder. */
+  close(): Promise<void>;
+}
+
+export async function startTrackingServer(prefix: string): Promise<TestTrackingServer> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    backendStoreUri: `sqlite:///${join(dir, 'ferry.db')}`,
+    artifactsDestination: join(dir, 'artifacts'),
+    serveArtifacts: true,
+  });
+  const session = new TrackingSession({ trackingUri: server.url, env: {}, captureSource: false });
+  return {
+    dir,
+    server,
+    session,
+    async close() {
+      await session.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
