@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
@@ -52,6 +53,8 @@ export interface ScoringAppOptions {
 
 interface Env {
   Variables: { target: ServingTarget; slot: ModelSlot | undefined; protocol: string | undefined };
+  /** Under @hono/node-server: the Node request (absent with `app.request()` in tests). */
+  Bindings: { incoming?: IncomingMessage };
 }
 
 type Ctx = Context<Env>;
@@ -116,7 +119,7 @@ export function createScoringApp(options: ScoringAppOptions): Hono<Env> {
   app.get('/version', (c) => version(first(c)));
   app.post('/invocations', (c) => {
     c.set('protocol', 'mlflow');
-    return invocations(first(c), c.req.raw, { maxBodyBytes, stackTraces, log });
+    return invocations(first(c), c.req.raw, { maxBodyBytes, stackTraces, log }, c.env?.incoming);
   });
 
   // Open Inference Protocol v2.
@@ -141,7 +144,7 @@ export function createScoringApp(options: ScoringAppOptions): Hono<Env> {
     app.post(`${base}/infer`, (c) => {
       c.set('protocol', 'v2');
       const slot = slotOf(c);
-      return slot instanceof Response ? slot : infer(slot, c.req.raw, { maxBodyBytes, log });
+      return slot instanceof Response ? slot : infer(slot, c.req.raw, { maxBodyBytes, log }, c.env?.incoming);
     });
   }
 

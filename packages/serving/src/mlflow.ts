@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { FerryError } from '@ferry/core';
 import type { ModelInput, ModelOutput } from '@ferry/models';
 import {
@@ -82,6 +83,7 @@ export async function invocations(
   slot: ModelSlot | undefined,
   request: Request,
   options: InvocationOptions,
+  incoming?: IncomingMessage,
 ): Promise<Response> {
   const model = slot?.model;
   if (model === undefined) {
@@ -92,7 +94,7 @@ export async function invocations(
   if (contentType instanceof Response) return contentType;
   let text: string;
   try {
-    text = utf8(await readBody(request, options.maxBodyBytes));
+    text = utf8(await readBody(request, options.maxBodyBytes, incoming));
   } catch (err) {
     if (err instanceof PayloadTooLargeError) {
       return mlflowError(new FerryError('BAD_REQUEST', err.message), { status: 413 });

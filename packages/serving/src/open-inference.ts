@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { FerryError } from '@ferry/core';
 import type { ColSpec, ModelInput, ModelOutput, Schema, TensorSpec } from '@ferry/models';
 import { inferenceResponse, makeDataFrame, parseInferenceRequest, tensorValues } from '@ferry/models';
@@ -131,12 +132,17 @@ export interface InferOptions {
 }
 
 /** `POST /v2/models/{name}[/versions/{version}]/infer`. */
-export async function infer(slot: ModelSlot, request: Request, options: InferOptions): Promise<Response> {
+export async function infer(
+  slot: ModelSlot,
+  request: Request,
+  options: InferOptions,
+  incoming?: IncomingMessage,
+): Promise<Response> {
   const model = slot.model;
   if (model === undefined) return v2Error(503, notReadyMessage(slot));
   let body: unknown;
   try {
-    const text = utf8(await readBody(request, options.maxBodyBytes));
+    const text = utf8(await readBody(request, options.maxBodyBytes, incoming));
     body = JSON.parse(text);
   } catch (err) {
     if (err instanceof PayloadTooLargeError) return v2Error(413, err.message);
