@@ -36,7 +36,7 @@ export async function readBody(
 ): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(limit);
-  if (incoming !== undefined) return readIncoming(incoming, limit);
+  if (incoming !== undefined && !incoming.readableEnded) return readIncoming(incoming, limit);
   if (request.body === null) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
