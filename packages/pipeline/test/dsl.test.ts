@@ -405,7 +405,9 @@ describe('DSL errors', () => {
   });
 
   it('rejects step definitions without exactly one implementation', () => {
-    expect(() => step({ name: 's' } as never)).toThrow("step 's': give exactly one of command, run and project");
+    expect(() => step({ name: 's' } as never)).toThrow(
+      "step 's': give exactly one of command, run and project",
+    );
     expect(() => step({ name: 's', run: () => ({}) } as never)).toThrow(
       "step 's': a function step needs module: import.meta.url",
     );
