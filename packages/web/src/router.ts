@@ -55,10 +55,10 @@ export function setQuery(changes: Record<string, string | string[] | undefined>,
   }
   const text = query.toString();
   const next = `${href(...segments)}${text ? `?${text}` : ''}`;
-  if (replace) {
-    window.history.replaceState(null, '', next);
-    window.dispatchEvent(new HashChangeEvent('hashchange'));
-  } else {
-    window.location.hash = next;
-  }
+  // The history API changes the URL without an event, so the one dispatched here is handled at once:
+  // a checkbox or input bound to the query shows its new value as soon as its own event ends
+  // (assigning location.hash would queue the event, and React would show the old value meanwhile).
+  if (replace) window.history.replaceState(null, '', next);
+  else window.history.pushState(null, '', next);
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
 }
