@@ -133,6 +133,25 @@ describe('ferry run and ferry runs reproduce', () => {
     while (alive(grandchild)) await new Promise((done) => setTimeout(done, 50));
   });
 
+  it('--detach returns at once with the run id; the compiled runner ends the run with its log', async () => {
+    const result = await ferry(['run', join(EXAMPLES, 'command-project'), '-P', 'epochs=3', '--detach']);
+    expect(result.code, result.stderr).toBe(0);
+    const runId = result.stdout.trim();
+    expect(runId).toMatch(/^[0-9a-f]{32}$/);
+    expect(result.stderr).toMatch(new RegExp(`Run ${runId} detached \\(pid \\d+\\)`));
+    // The run goes on without `ferry run`, and the runner ends it.
+    let status = (await session.getRun(runId)).info.status;
+    const end = Date.now() + 60_000;
+    while (status === 'RUNNING' && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await session.getRun(runId)).info.status;
+    }
+    expect(status).toBe('FINISHED');
+    expect(await session.getMetricHistory(runId, 'loss')).toHaveLength(3);
+    const log = new TextDecoder().decode(await session.client.getArtifact(runId, 'project.log'));
+    expect(log).toContain('epoch 2: loss=');
+  });
+
   it('reproduces a run', async () => {
     const result = await ferry(['runs', 'reproduce', trained]);
     expect(result.code, result.stderr).toBe(0);
