@@ -8,3 +8,4 @@ export * from './registry.js';
 export * from './registry-validation.js';
 export * from './model-uri.js';
 export * from './py-repr.js';
+export { signalGroup } from './process-group.js';

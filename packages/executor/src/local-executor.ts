@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
+import { signalGroup } from '@ferry/core';
 
 import type { ExecResult, ExecTask, Executor, RunningTask } from './executor.js';
 import {
@@ -22,7 +23,6 @@ import {
   encodeHandle,
   killVerifiedGroup,
   readProcStat,
-  signalGroup,
   type GroupHandle,
 } from './process-tree.js';
 import { Semaphore } from './semaphore.js';

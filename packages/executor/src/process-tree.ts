@@ -11,6 +11,7 @@
  */
 
 import { readFileSync, readdirSync } from 'node:fs';
+import { signalGroup } from '@ferry/core';
 
 /** Set in every local task's environment; identifies the group's processes once its leader is gone. */
 export const TASK_MARKER_ENV = 'FERRY_EXECUTOR_TASK';
@@ -80,18 +81,6 @@ export function groupAlive(pgid: number): boolean {
   // kill(2) also succeeds for zombies waiting to be reaped; with /proc, ignore those.
   if (readProcStat(process.pid) === undefined) return true;
   return groupMembers(pgid).length > 0;
-}
-
-/** Sends a signal to every process of the group; false when the group does not exist. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  if (!Number.isInteger(pgid) || pgid <= 1) return false; // never -0 / -1: those mean "everyone"
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw err;
-  }
 }
 
 function hasMarker(pid: number, taskId: string): boolean {

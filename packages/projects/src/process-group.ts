@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { constants } from 'node:os';
+import { signalGroup } from '@ferry/core';
 
 export interface GroupOutput {
   /** Where the output goes as it comes: the caller's streams, and the log kept for the run. */
@@ -36,17 +37,6 @@ export interface RunningGroup {
   done: Promise<GroupExit>;
   /** SIGTERM to the group now, SIGKILL after `graceMs` unless it has ended. */
   stop(graceMs: number): void;
-}
-
-/** Signals a whole group; false when there is none. Never -0 or -1, which mean "every process". */
-export function signalGroup(pgid: number | undefined, signal: NodeJS.Signals): boolean {
-  if (pgid === undefined || !Number.isInteger(pgid) || pgid <= 1) return false;
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function startGroup(argv: string[], options: GroupOptions): RunningGroup {
