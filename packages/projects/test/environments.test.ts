@@ -118,6 +118,14 @@ describe('virtualenv environments', () => {
     expect(result.status, attempt.stderr.text()).toBe('FINISHED');
     expect(result.environment).toMatchObject({ manager: 'virtualenv', reused: false });
     expect(attempt.stdout.text().trim()).toBe(result.environment.path);
+
+    // The same environment file again: the cached venv, not a new one.
+    const again = await run({ uri: project, envCacheDir: cache, env: { ...process.env, ...pip } }).promise;
+    expect(again.environment).toMatchObject({
+      manager: 'virtualenv',
+      reused: true,
+      path: result.environment.path,
+    });
   });
 
   it('says the package index is unreachable, naming the environment file', async () => {
